@@ -1,0 +1,42 @@
+# The single entry point for people and CI. Every target sets up .venv on first use
+# from pyproject.toml, so a fresh clone needs only Python 3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+
+.PHONY: compile check test lint types unit golden request-schema clean
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(READY)
+
+compile: $(READY)   ## compile specs/ into build/ (offline)
+	$(BIN)/jobspec compile
+
+check: $(READY)     ## fail when build/ is not what specs/ compile to
+	$(BIN)/jobspec check
+
+test: lint types unit   ## everything CI runs
+
+lint: $(READY)
+	$(BIN)/ruff check compiler tests tools
+	$(BIN)/ruff format --check compiler tests tools
+
+types: $(READY)
+	$(BIN)/mypy
+
+unit: $(READY)
+	$(BIN)/python -m pytest -q
+
+golden: $(READY)    ## rewrite build/ after an intended change of output
+	$(BIN)/jobspec compile
+
+request-schema: $(READY)   ## re-derive schema/createjob-request.schema.json from botocore
+	$(BIN)/python tools/derive_request_schema.py > schema/createjob-request.schema.json.tmp
+	mv schema/createjob-request.schema.json.tmp schema/createjob-request.schema.json
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

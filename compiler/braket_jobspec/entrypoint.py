@@ -1,0 +1,150 @@
+"""Check an entry point against the archived source, without running any of it.
+
+The SDK checks with importlib.find_spec, which imports parent packages (running user
+code) and accepts anything importable on the submitting machine. The job container can
+only import what the archive holds, so that is where we look; modules are read with ast.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from collections.abc import Mapping
+
+from .archive import Member
+
+_MODULE_PART = re.compile(r"^[^\s.:]+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    message: str
+    hint: str = ""
+
+
+def split(entry_point: str) -> tuple[str, str | None]:
+    module, sep, func = entry_point.partition(":")
+    return module, (func if sep else None)
+
+
+def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str]) -> Problem | None:
+    """None when the container can import entry_point from the archive, else why not."""
+    module, func = split(entry_point)
+    if module.startswith(".") or module == "":
+        return Problem(
+            f"relative entry point {entry_point!r} cannot run: the job container imports the entry "
+            "point as a top-level module",
+            "name the module from the top of the source, e.g. "
+            f"{_examples(members, dirs)[0] if _examples(members, dirs) else 'my_module:main'!r}",
+        )
+    parts = module.split(".")
+    if not all(_MODULE_PART.match(p) for p in parts):
+        return Problem(f"entry point {entry_point!r} is not of the form module[.submodule][:callable]",
+                       "e.g. algorithm:main or vqe.run")
+    base = "/".join(parts)
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        if prefix not in dirs:
+            return _missing(module, members, dirs)
+    if f"{base}.py" in members:
+        path = f"{base}.py"
+    elif f"{base}/__init__.py" in members:
+        path = f"{base}/__init__.py"
+    elif base in dirs:
+        if func is not None:
+            return Problem(f"{module!r} is a folder without __init__.py, so it has no callable {func!r}",
+                           f"add {base}/__init__.py defining {func}, or name a module inside the folder")
+        return Problem(f"{module!r} is a folder without __init__.py or __main__ code the container can run",
+                       "name a module inside it, e.g. " + repr(_examples(members, dirs, base)[:1]))
+    else:
+        return _missing(module, members, dirs)
+    if func is None:
+        return None
+    member = members[path]
+    assert member.path is not None
+    try:
+        tree = ast.parse(member.path.read_bytes(), filename=path)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return Problem(f"{path} has a syntax error{f' on line {line}' if line else ''}: {getattr(exc, 'msg', exc)}",
+                       "the container would fail to import it")
+    names, open_ended = _top_level_names(tree)
+    if func in names or open_ended:
+        return None
+    callables = sorted(n for n, kind in names.items() if kind == "callable")
+    return Problem(
+        f"{path} defines no top-level {func!r}",
+        f"callables defined there: {', '.join(callables)}" if callables else f"define `def {func}(...)` in {path}",
+    )
+
+
+def _top_level_names(tree: ast.Module) -> tuple[dict[str, str], bool]:
+    """Names bound at module level ('callable' for def/class), and whether there may be more."""
+    names: dict[str, str] = {}
+    open_ended = False
+
+    def bind(target: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            names.setdefault(target.id, "value")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                bind(elt)
+
+    def visit(body: list[ast.stmt]) -> None:
+        nonlocal open_ended
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names[stmt.name] = "callable"
+                if stmt.name == "__getattr__":
+                    open_ended = True
+            elif isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    bind(target)
+            elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+                bind(stmt.target)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        open_ended = True
+                    else:
+                        names.setdefault(alias.asname or alias.name.split(".")[0], "value")
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                # Conditional definitions (try/except ImportError fallbacks, platform checks)
+                # are still top-level bindings once the module has run.
+                for block in _blocks(stmt):
+                    visit(block)
+
+    visit(tree.body)
+    return names, open_ended
+
+
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    if isinstance(stmt, ast.If):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, ast.Try):
+        return [stmt.body, stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)]
+    if isinstance(stmt, ast.With):
+        return [stmt.body]
+    return []
+
+
+def _missing(module: str, members: Mapping[str, Member], dirs: frozenset[str]) -> Problem:
+    found = _examples(members, dirs)
+    hint = f"modules in the source: {', '.join(found[:12])}" if found else "the source has no Python modules"
+    return Problem(f"entry point module {module!r} is not in the source", hint)
+
+
+def _examples(members: Mapping[str, Member], dirs: frozenset[str], under: str = "") -> list[str]:
+    """Importable module names of the archive (under a folder, if given)."""
+    out = []
+    for name in members:
+        if not name.endswith(".py") or (under and not name.startswith(under + "/")):
+            continue
+        stem = name[:-3]
+        if stem.endswith("/__init__"):
+            stem = stem[: -len("/__init__")]
+        parts = stem.split("/")
+        if all("/".join(parts[:i]) in dirs for i in range(1, len(parts))):
+            out.append(".".join(parts))
+    return sorted(out)

@@ -1,0 +1,120 @@
+"""Which files are specs, where their outputs go, and writing them without tearing."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .context import CONFIG_NAME, find_config, parse_config
+from .loader import format_of
+
+_NOT_SPECS = {CONFIG_NAME, "pyproject.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+_SKIP_DIRS = {"__pycache__", "node_modules", ".venv", "venv", "build", "dist"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A spec and the stem of its outputs, relative to the output folder (e.g. `sub/x`)."""
+
+    spec: Path
+    stem: str
+
+    def request_path(self, out_dir: Path) -> Path:
+        return out_dir / f"{self.stem}.json"
+
+    def manifest_path(self, out_dir: Path) -> Path:
+        return out_dir / f"{self.stem}.manifest.json"
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out (exit code 2)."""
+
+
+def discover(paths: Sequence[Path]) -> list[Target]:
+    """Spec files of the given files and folders; a folder's sub-folders are mirrored."""
+    targets: list[Target] = []
+    for given in paths:
+        if given.is_file():
+            if format_of(given.name) is None:
+                raise UsageError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
+            targets.append(Target(given, given.name.rsplit(".", 1)[0]))
+        elif given.is_dir():
+            excludes = _config_excludes(given)
+            for spec in _walk(given, excludes):
+                rel = spec.relative_to(given).as_posix()
+                targets.append(Target(spec, rel.rsplit(".", 1)[0]))
+        else:
+            raise UsageError(f"{given.as_posix()}: no such file or folder")
+    seen: dict[str, Path] = {}
+    for target in targets:
+        if target.stem in seen:
+            raise UsageError(f"{seen[target.stem].as_posix()} and {target.spec.as_posix()} would both write "
+                             f"{target.stem}.json: rename one of them")
+        seen[target.stem] = target.spec
+    return targets
+
+
+def _config_excludes(folder: Path) -> list[str]:
+    """The project config's exclude globs, as absolute POSIX patterns."""
+    config = find_config(folder.resolve())
+    if config is None:
+        return []
+    parsed, _ = parse_config(config.read_text("utf-8"), config.as_posix(), config)
+    return [(config.parent / pattern).as_posix() for pattern in parsed.exclude]
+
+
+def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
+    for current, dirs, files in os.walk(folder):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                         and not (here / d / "__init__.py").exists()
+                         and not _matches((here / d).resolve().as_posix(), excludes))
+        for name in sorted(files):
+            path = here / name
+            if (name in _NOT_SPECS or format_of(name) is None or name.startswith(".")
+                    or _matches(path.resolve().as_posix(), excludes)):
+                continue
+            yield path
+
+
+def _matches(path: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(path, p.rstrip("/") + "/*") for p in patterns)
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Replace path's content in one step; False (and nothing written) when it is already text."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return True
+
+
+def existing_outputs(out_dir: Path, targets: Sequence[Target], given: Sequence[Path]) -> set[Path]:
+    """Output files already in the folders these targets write to (for finding extra ones)."""
+    folders = {t.request_path(out_dir).parent for t in targets}
+    if any(g.is_dir() for g in given):
+        folders.add(out_dir)
+    found: set[Path] = set()
+    for folder in folders:
+        if folder.is_dir():
+            recursive = folder == out_dir and any(g.is_dir() for g in given)
+            found.update(p for p in (folder.rglob("*.json") if recursive else folder.glob("*.json")))
+    return found

@@ -1,0 +1,63 @@
+"""RFC 6901 JSON pointers, and the side table that maps them to source positions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join(base: str, *tokens: str | int) -> str:
+    """Extend a pointer by reference tokens: join("/a", "b/c") == "/a/b~1c"."""
+    return base + "".join("/" + escape(str(t)) for t in tokens)
+
+
+def from_path(path: Iterable[str | int]) -> str:
+    return join("", *path)
+
+
+def split(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [unescape(t) for t in pointer[1:].split("/")]
+
+
+def parent(pointer: str) -> str:
+    return pointer[: pointer.rfind("/")] if pointer else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+    """A 1-based region of a file."""
+
+    line: int
+    col: int
+    end_line: int = 0
+    end_col: int = 0
+
+
+@dataclasses.dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of a loaded document stands."""
+
+    values: dict[str, Span] = dataclasses.field(default_factory=dict)
+    keys: dict[str, Span] = dataclasses.field(default_factory=dict)
+
+    def value(self, pointer: str) -> Span | None:
+        """The span of the value at pointer, or of its nearest located ancestor."""
+        while True:
+            span = self.values.get(pointer)
+            if span is not None or not pointer:
+                return span
+            pointer = parent(pointer)
+
+    def key(self, pointer: str) -> Span | None:
+        """The span of the key naming pointer, else of the value (or an ancestor)."""
+        return self.keys.get(pointer) or self.value(pointer)

@@ -1,0 +1,1 @@
+"""A hybrid quantum-classical classifier trained with PyTorch DDP."""

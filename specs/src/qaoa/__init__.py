@@ -1,0 +1,1 @@
+"""QAOA for MaxCut on a small ring graph."""

@@ -1,0 +1,1 @@
+"""A VQE sweep over the molecules of an input channel."""
