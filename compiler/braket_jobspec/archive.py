@@ -115,24 +115,26 @@ def build(members: Sequence[Member]) -> Archive:
     """Write the reproducible tar.gz of members, reading (and hashing) each file once."""
     done: list[Member] = []
     raw = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as zipped:
-        with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for member in members:
-                info = tarfile.TarInfo(member.name)
-                info.mtime = 0
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                if member.is_dir:
-                    info.type = tarfile.DIRTYPE
-                    info.mode = 0o755
-                    tar.addfile(info)
-                    done.append(member)
-                else:
-                    assert member.path is not None
-                    data = member.path.read_bytes()
-                    info.size = len(data)
-                    info.mode = member.mode
-                    tar.addfile(info, io.BytesIO(data))
-                    digest = hashlib.sha256(data).hexdigest()
-                    done.append(dataclasses.replace(member, size=len(data), sha256=digest))
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for member in members:
+            info = tarfile.TarInfo(member.name)
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            if member.is_dir:
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                tar.addfile(info)
+                done.append(member)
+            else:
+                assert member.path is not None
+                data = member.path.read_bytes()
+                info.size = len(data)
+                info.mode = member.mode
+                tar.addfile(info, io.BytesIO(data))
+                digest = hashlib.sha256(data).hexdigest()
+                done.append(dataclasses.replace(member, size=len(data), sha256=digest))
     return Archive(tuple(done), raw.getvalue())

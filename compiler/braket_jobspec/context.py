@@ -34,8 +34,9 @@ class Context:
 
     def over(self, base: Context) -> Context:
         """This context's values where set, else base's."""
-        merged = {f: getattr(self, f) if getattr(self, f) is not None else getattr(base, f)
-                  for f in (*_FIELDS, "environment")}
+        merged = {
+            f: getattr(self, f) if getattr(self, f) is not None else getattr(base, f) for f in (*_FIELDS, "environment")
+        }
         return Context(**merged)
 
 
@@ -78,13 +79,17 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
 
     def error(pointer: str, message: str, hint: str = "") -> None:
         span = smap.key(pointer)
-        diags.append(Diagnostic(file, span.line if span else 0, span.col if span else 0, "E302", message,
-                                pointer, hint=hint))
+        diags.append(
+            Diagnostic(file, span.line if span else 0, span.col if span else 0, "E302", message, pointer, hint=hint)
+        )
 
     for key in data:
         if key not in ("default_environment", "environments", "exclude"):
-            error(f"/{key}", f"unknown key {key!r} in the project config",
-                  "expected default_environment, exclude and [environments.<name>] tables")
+            error(
+                f"/{key}",
+                f"unknown key {key!r} in the project config",
+                "expected default_environment, exclude and [environments.<name>] tables",
+            )
     exclude = data.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         error("/exclude", "exclude must be a list of glob patterns")
@@ -102,8 +107,11 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
         fields: dict[str, Any] = {}
         for key, value in values.items():
             if key not in _FIELDS:
-                error(f"{base}/{key}", f"unknown key {key!r} in environment {name!r}",
-                      "expected region, account_id, default_bucket, default_role_arn, stamp")
+                error(
+                    f"{base}/{key}",
+                    f"unknown key {key!r} in environment {name!r}",
+                    "expected region, account_id, default_bucket, default_role_arn, stamp",
+                )
             elif not isinstance(value, str):
                 error(f"{base}/{key}", f"{key} must be a string")
             else:
@@ -111,8 +119,11 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
         envs[name] = Context(**fields, environment=name)
     default = data.get("default_environment")
     if default is not None and default not in envs:
-        error("/default_environment", f"default_environment {default!r} is not an environment of this file",
-              f"define [environments.{default}]")
+        error(
+            "/default_environment",
+            f"default_environment {default!r} is not an environment of this file",
+            f"define [environments.{default}]",
+        )
         default = None
     return ProjectConfig(path, envs, default, tuple(exclude)), diags
 

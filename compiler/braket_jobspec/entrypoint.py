@@ -40,8 +40,10 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
         )
     parts = module.split(".")
     if not all(_MODULE_PART.match(p) for p in parts):
-        return Problem(f"entry point {entry_point!r} is not of the form module[.submodule][:callable]",
-                       "e.g. algorithm:main or vqe.run")
+        return Problem(
+            f"entry point {entry_point!r} is not of the form module[.submodule][:callable]",
+            "e.g. algorithm:main or vqe.run",
+        )
     base = "/".join(parts)
     for depth in range(1, len(parts)):
         prefix = "/".join(parts[:depth])
@@ -53,10 +55,14 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
         path = f"{base}/__init__.py"
     elif base in dirs:
         if func is not None:
-            return Problem(f"{module!r} is a folder without __init__.py, so it has no callable {func!r}",
-                           f"add {base}/__init__.py defining {func}, or name a module inside the folder")
-        return Problem(f"{module!r} is a folder without __init__.py or __main__ code the container can run",
-                       "name a module inside it, e.g. " + repr(_examples(members, dirs, base)[:1]))
+            return Problem(
+                f"{module!r} is a folder without __init__.py, so it has no callable {func!r}",
+                f"add {base}/__init__.py defining {func}, or name a module inside the folder",
+            )
+        return Problem(
+            f"{module!r} is a folder without __init__.py or __main__ code the container can run",
+            "name a module inside it, e.g. " + repr(_examples(members, dirs, base)[:1]),
+        )
     else:
         return _missing(module, members, dirs)
     if func is None:
@@ -67,8 +73,10 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
         tree = ast.parse(member.path.read_bytes(), filename=path)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
-        return Problem(f"{path} has a syntax error{f' on line {line}' if line else ''}: {getattr(exc, 'msg', exc)}",
-                       "the container would fail to import it")
+        return Problem(
+            f"{path} has a syntax error{f' on line {line}' if line else ''}: {getattr(exc, 'msg', exc)}",
+            "the container would fail to import it",
+        )
     names, open_ended = _top_level_names(tree)
     if func in names or open_ended:
         return None

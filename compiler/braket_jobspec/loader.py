@@ -60,7 +60,10 @@ def load(
     if len(raw) > max_bytes:
         return None, [
             Diagnostic(
-                file, 0, 0, "E101",
+                file,
+                0,
+                0,
+                "E101",
                 f"file is {len(raw)} bytes, over the limit of {max_bytes} bytes",
                 hint="a job spec is small; raise the limit with --max-bytes if this one must be large",
             )
@@ -69,8 +72,15 @@ def load(
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         diags.append(
-            Diagnostic(file, 1, 1, "W102", "byte order mark at the start of the file", severity="warning",
-                       hint="save the file as UTF-8 without a BOM")
+            Diagnostic(
+                file,
+                1,
+                1,
+                "W102",
+                "byte order mark at the start of the file",
+                severity="warning",
+                hint="save the file as UTF-8 without a BOM",
+            )
         )
     try:
         text = raw.decode("utf-8")
@@ -78,13 +88,21 @@ def load(
         line, col = _line_col(raw, exc.start)
         return None, [
             *diags,
-            Diagnostic(file, line, col, "E103", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                       hint="spec files must be UTF-8 text"),
+            Diagnostic(
+                file,
+                line,
+                col,
+                "E103",
+                f"invalid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                hint="spec files must be UTF-8 text",
+            ),
         ]
     if "\x00" in text:
         line, col = _line_col(raw, raw.index(b"\x00"))
-        return None, [*diags, Diagnostic(file, line, col, "E103", "NUL character in the file",
-                                         hint="spec files must be text")]
+        return None, [
+            *diags,
+            Diagnostic(file, line, col, "E103", "NUL character in the file", hint="spec files must be text"),
+        ]
     loaded = _load_yaml(text, file) if fmt == "yaml" else _load_toml(text, file)
     doc, more = loaded
     return doc, diags + more
@@ -108,8 +126,14 @@ def _load_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
         line = text.count("\n", 0, m.start()) + 1
         what = "%YAML 1.1 directive" if m.group(1) == "YAML" else f"%{m.group(1)} directive"
         diags.append(
-            Diagnostic(file, line, 1, "E110", f"{what} is not allowed",
-                       hint="specs are YAML 1.2; a directive can switch parsing rules (`on` -> true); remove it")
+            Diagnostic(
+                file,
+                line,
+                1,
+                "E110",
+                f"{what} is not allowed",
+                hint="specs are YAML 1.2; a directive can switch parsing rules (`on` -> true); remove it",
+            )
         )
     if diags:
         return None, diags
@@ -121,8 +145,16 @@ def _load_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc.context) or "another document" in str(exc.problem):
-            return None, [Diagnostic(file, line, col, "E112", "more than one YAML document in the file",
-                                     hint="a spec is one document: remove the `---` separator and what follows")]
+            return None, [
+                Diagnostic(
+                    file,
+                    line,
+                    col,
+                    "E112",
+                    "more than one YAML document in the file",
+                    hint="a spec is one document: remove the `---` separator and what follows",
+                )
+            ]
         hint = "indent with spaces, never tabs" if "\t" in problem or "tab" in problem else ""
         return None, [Diagnostic(file, line, col, "E111", f"invalid YAML: {problem}", hint=hint)]
     except YAMLError as exc:
@@ -130,18 +162,30 @@ def _load_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
     except RecursionError:
         return None, [Diagnostic(file, 0, 0, "E118", f"nesting is too deep (more than {MAX_DEPTH} levels)")]
     if node is None:
-        return None, [Diagnostic(file, 0, 0, "E113", "the file is empty; expected a mapping of spec fields",
-                                 hint="start from `jobspec init`, or see specs/ for examples")]
+        return None, [
+            Diagnostic(
+                file,
+                0,
+                0,
+                "E113",
+                "the file is empty; expected a mapping of spec fields",
+                hint="start from `jobspec init`, or see specs/ for examples",
+            )
+        ]
     builder = _YamlBuilder(file, yaml)
     data = builder.build(node, "", 0)
     if builder.diags:
         return None, builder.diags
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single {_kind(data)}"
-        hint = "this looks like TOML: name the file .toml" if _TOMLISH_LINE.search(text) else \
-            "write `field: value` lines, e.g. `device: arn:aws:braket:::device/quantum-simulator/amazon/sv1`"
-        return None, [Diagnostic(file, 1, 1, "E114", f"the document is {kind}; expected a mapping of spec fields",
-                                 hint=hint)]
+        hint = (
+            "this looks like TOML: name the file .toml"
+            if _TOMLISH_LINE.search(text)
+            else "write `field: value` lines, e.g. `device: arn:aws:braket:::device/quantum-simulator/amazon/sv1`"
+        )
+        return None, [
+            Diagnostic(file, 1, 1, "E114", f"the document is {kind}; expected a mapping of spec fields", hint=hint)
+        ]
     return Document(file, "yaml", data, builder.source_map, builder.number_texts), []
 
 
@@ -169,8 +213,19 @@ class _YamlBuilder:
     def _error(self, node: Node, code: str, message: str, pointer: str, hint: str = "") -> None:
         m = node.start_mark
         e = node.end_mark
-        self.diags.append(Diagnostic(self.file, m.line + 1, m.column + 1, code, message, pointer,
-                                     hint=hint, end_line=e.line + 1, end_col=e.column + 1))
+        self.diags.append(
+            Diagnostic(
+                self.file,
+                m.line + 1,
+                m.column + 1,
+                code,
+                message,
+                pointer,
+                hint=hint,
+                end_line=e.line + 1,
+                end_col=e.column + 1,
+            )
+        )
 
     def build(self, node: Node, pointer: str, depth: int) -> Any:
         from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -181,12 +236,18 @@ class _YamlBuilder:
             # An anchor on a node is the only way to alias it; refusing anchors refuses
             # aliases, merge keys and alias bombs alike, before anything is expanded.
             if id(node) in self._anchored:
-                self._error(node, "E115", f"alias *{node.anchor} is not allowed", pointer,
-                            "write the value out in full")
+                self._error(
+                    node, "E115", f"alias *{node.anchor} is not allowed", pointer, "write the value out in full"
+                )
             else:
                 self._anchored.add(id(node))
-                self._error(node, "E115", f"anchor &{node.anchor} is not allowed", pointer,
-                            "anchors and aliases hide what a field is set to; write values out in full")
+                self._error(
+                    node,
+                    "E115",
+                    f"anchor &{node.anchor} is not allowed",
+                    pointer,
+                    "anchors and aliases hide what a field is set to; write values out in full",
+                )
             return None
         if depth > MAX_DEPTH:
             self._error(node, "E118", f"nesting is too deep (more than {MAX_DEPTH} levels)", pointer)
@@ -209,20 +270,31 @@ class _YamlBuilder:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _YAML + "merge":
-                self._error(key_node, "E115", "merge key `<<` is not allowed", pointer,
-                            "write the merged fields out in full")
+                self._error(
+                    key_node, "E115", "merge key `<<` is not allowed", pointer, "write the merged fields out in full"
+                )
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != _YAML + "str":
                 text = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
-                self._error(key_node, "E116", f"key {text!r} is not a string", pointer,
-                            f'quote it: "{text}"' if isinstance(key_node, ScalarNode) else "keys must be plain strings")
+                self._error(
+                    key_node,
+                    "E116",
+                    f"key {text!r} is not a string",
+                    pointer,
+                    f'quote it: "{text}"' if isinstance(key_node, ScalarNode) else "keys must be plain strings",
+                )
                 continue
             key = key_node.value
             child = ptr.join(pointer, key)
             km, ke = key_node.start_mark, key_node.end_mark
             if key in out or key in first_seen:
-                self._error(key_node, "E117", f"duplicate key {key!r} (first defined on line {first_seen[key]})",
-                            child, "remove one of the two; YAML parsers disagree on which one wins")
+                self._error(
+                    key_node,
+                    "E117",
+                    f"duplicate key {key!r} (first defined on line {first_seen[key]})",
+                    child,
+                    "remove one of the two; YAML parsers disagree on which one wins",
+                )
                 continue
             first_seen[key] = km.line + 1
             self.source_map.keys[child] = Span(km.line + 1, km.column + 1, ke.line + 1, ke.column + 1)
@@ -233,16 +305,26 @@ class _YamlBuilder:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             if tag == _YAML + "timestamp":
-                self._error(node, "E119", f"{node.value!r} is read as a date", pointer,
-                            f'quote it to keep it a string: "{node.value}"')
+                self._error(
+                    node,
+                    "E119",
+                    f"{node.value!r} is read as a date",
+                    pointer,
+                    f'quote it to keep it a string: "{node.value}"',
+                )
                 return None
             return self._bad_tag(node, pointer)
         if tag == _YAML + "str":
             return node.value
         value = self.yaml.constructor.construct_object(node, deep=True)
         if isinstance(value, float) and not math.isfinite(value):
-            self._error(node, "E120", f"{node.value!r} is not a finite number", pointer,
-                        f'JSON has no NaN or infinity; quote it if you mean the string: "{node.value}"')
+            self._error(
+                node,
+                "E120",
+                f"{node.value!r} is not a finite number",
+                pointer,
+                f'JSON has no NaN or infinity; quote it if you mean the string: "{node.value}"',
+            )
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             self.number_texts[pointer] = node.value
@@ -250,8 +332,13 @@ class _YamlBuilder:
 
     def _bad_tag(self, node: Any, pointer: str) -> None:
         tag = node.tag.replace(_YAML, "!!")
-        self._error(node, "E121", f"tag {tag} is not allowed", pointer,
-                    "specs hold plain strings, numbers, booleans, lists and mappings; remove the tag")
+        self._error(
+            node,
+            "E121",
+            f"tag {tag} is not allowed",
+            pointer,
+            "specs hold plain strings, numbers, booleans, lists and mappings; remove the tag",
+        )
         return None
 
 
@@ -266,16 +353,25 @@ def _load_toml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
     except tomli.TOMLDecodeError as exc:
         hint = "this looks like YAML: name the file .yaml" if _YAMLISH_LINE.search(text) else ""
         msg = exc.msg
-        return None, [Diagnostic(file, exc.lineno, exc.colno, "E130", f"invalid TOML: {msg[:1].lower()}{msg[1:]}",
-                                 hint=hint)]
+        return None, [
+            Diagnostic(file, exc.lineno, exc.colno, "E130", f"invalid TOML: {msg[:1].lower()}{msg[1:]}", hint=hint)
+        ]
     source_map = locate_toml(text)
     diags: list[Diagnostic] = []
     _check_toml_values(data, "", file, source_map, diags)
     if diags:
         return None, diags
     if not data:
-        return None, [Diagnostic(file, 0, 0, "E113", "the file is empty; expected spec fields",
-                                 hint="start from `jobspec init`, or see specs/ for examples")]
+        return None, [
+            Diagnostic(
+                file,
+                0,
+                0,
+                "E113",
+                "the file is empty; expected spec fields",
+                hint="start from `jobspec init`, or see specs/ for examples",
+            )
+        ]
     return Document(file, "toml", data, source_map), []
 
 
@@ -292,8 +388,11 @@ def _check_toml_values(value: Any, pointer: str, file: str, smap: SourceMap, dia
         for i, v in enumerate(value):
             _check_toml_values(v, ptr.join(pointer, i), file, smap, diags)
     elif isinstance(value, (datetime.date, datetime.time)):
-        error("E119", f"{value.isoformat()!r} is read as a date or time",
-              f'quote it to keep it a string: "{value.isoformat()}"')
+        error(
+            "E119",
+            f"{value.isoformat()!r} is read as a date or time",
+            f'quote it to keep it a string: "{value.isoformat()}"',
+        )
     elif isinstance(value, float) and not math.isfinite(value):
         error("E120", f"{value!r} is not a finite number", "JSON has no NaN or infinity; quote it if you mean a string")
 
@@ -360,7 +459,7 @@ def locate_toml(text: str) -> SourceMap:
         value_col = assign.end() + 1
         smap.keys[here] = Span(lineno, key_col)
         smap.values[here] = Span(lineno, value_col)
-        rest = line[assign.end():]
+        rest = line[assign.end() :]
         for quote in ('"""', "'''"):
             if rest.startswith(quote) and rest.count(quote) == 1:
                 skip_until = quote

@@ -30,8 +30,8 @@ class Target:
         return out_dir / f"{self.stem}.manifest.json"
 
 
-class UsageError(Exception):
-    """A command line that cannot be carried out (exit code 2)."""
+class DiscoveryError(Exception):
+    """Paths that name no specs, or specs whose outputs would collide."""
 
 
 def discover(paths: Sequence[Path]) -> list[Target]:
@@ -40,7 +40,7 @@ def discover(paths: Sequence[Path]) -> list[Target]:
     for given in paths:
         if given.is_file():
             if format_of(given.name) is None:
-                raise UsageError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
+                raise DiscoveryError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
             targets.append(Target(given, given.name.rsplit(".", 1)[0]))
         elif given.is_dir():
             excludes = _config_excludes(given)
@@ -48,12 +48,14 @@ def discover(paths: Sequence[Path]) -> list[Target]:
                 rel = spec.relative_to(given).as_posix()
                 targets.append(Target(spec, rel.rsplit(".", 1)[0]))
         else:
-            raise UsageError(f"{given.as_posix()}: no such file or folder")
+            raise DiscoveryError(f"{given.as_posix()}: no such file or folder")
     seen: dict[str, Path] = {}
     for target in targets:
         if target.stem in seen:
-            raise UsageError(f"{seen[target.stem].as_posix()} and {target.spec.as_posix()} would both write "
-                             f"{target.stem}.json: rename one of them")
+            raise DiscoveryError(
+                f"{seen[target.stem].as_posix()} and {target.spec.as_posix()} would both write "
+                f"{target.stem}.json: rename one of them"
+            )
         seen[target.stem] = target.spec
     return targets
 
@@ -70,13 +72,22 @@ def _config_excludes(folder: Path) -> list[str]:
 def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
     for current, dirs, files in os.walk(folder):
         here = Path(current)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
-                         and not (here / d / "__init__.py").exists()
-                         and not _matches((here / d).resolve().as_posix(), excludes))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in _SKIP_DIRS
+            and not (here / d / "__init__.py").exists()
+            and not _matches((here / d).resolve().as_posix(), excludes)
+        )
         for name in sorted(files):
             path = here / name
-            if (name in _NOT_SPECS or format_of(name) is None or name.startswith(".")
-                    or _matches(path.resolve().as_posix(), excludes)):
+            if (
+                name in _NOT_SPECS
+                or format_of(name) is None
+                or name.startswith(".")
+                or _matches(path.resolve().as_posix(), excludes)
+            ):
                 continue
             yield path
 

@@ -22,7 +22,7 @@ from .validate import validate_request, validate_spec
 class Settings:
     """What the command line decides for every spec of a run."""
 
-    flags: Context = Context()
+    flags: Context = dataclasses.field(default_factory=Context)
     environment: str | None = None
     allow_outside_root: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
@@ -90,8 +90,11 @@ class Project:
             ctx = flags.over(config.environments[name])
         else:
             known = ", ".join(sorted(config.environments)) or "none defined"
-            return flags, [Diagnostic(where, 0, 0, "E307", f"no environment {name!r} in the project config",
-                                      hint=f"environments: {known}")]
+            return flags, [
+                Diagnostic(
+                    where, 0, 0, "E307", f"no environment {name!r} in the project config", hint=f"environments: {known}"
+                )
+            ]
         return ctx, check_context(ctx, where)
 
     def compile(self, spec: Path) -> Result:
@@ -104,8 +107,9 @@ class Project:
         if has_errors(diags):
             return Result(spec, display, diags)
         root = self.root_for(spec, config)
-        return compile_spec(spec, display, ctx, Options(root, self.settings.allow_outside_root),
-                            self.settings.max_bytes, diags)
+        return compile_spec(
+            spec, display, ctx, Options(root, self.settings.allow_outside_root), self.settings.max_bytes, diags
+        )
 
 
 def _display(path: Path) -> str:
@@ -113,8 +117,14 @@ def _display(path: Path) -> str:
     return path.as_posix()
 
 
-def compile_spec(spec: Path, display: str, ctx: Context, options: Options, max_bytes: int = DEFAULT_MAX_BYTES,
-                 diags: list[Diagnostic] | None = None) -> Result:
+def compile_spec(
+    spec: Path,
+    display: str,
+    ctx: Context,
+    options: Options,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    diags: list[Diagnostic] | None = None,
+) -> Result:
     """Run every stage on one spec file; stop between stages once there are errors."""
     diags = list(diags or [])
     fmt = format_of(spec.name)

@@ -83,13 +83,25 @@ class _Builder:
 
     # -- diagnostics -------------------------------------------------------------------
 
-    def error(self, pointer: str, code: str, message: str, hint: str = "", *, key: bool = False,
-              severity: str = "error") -> None:
+    def error(
+        self, pointer: str, code: str, message: str, hint: str = "", *, key: bool = False, severity: str = "error"
+    ) -> None:
         span = self.doc.source_map.key(pointer) if key else self.doc.source_map.value(pointer)
         line, col = (span.line, span.col) if span else (0, 0)
         end = (span.end_line, span.end_col) if span else (0, 0)
-        self.diags.append(Diagnostic(self.doc.file, line, col, code, message, pointer,
-                                     "warning" if severity == "warning" else "error", hint, *end))
+        self.diags.append(
+            Diagnostic(
+                self.doc.file,
+                line,
+                col,
+                code,
+                message,
+                pointer,
+                "warning" if severity == "warning" else "error",
+                hint,
+                *end,
+            )
+        )
 
     def origin(self, request_pointer: str, kind: str, spec_pointer: str = "", note: str = "") -> None:
         self.origins[request_pointer] = Origin(kind, spec_pointer, note)
@@ -108,13 +120,21 @@ class _Builder:
         try:
             resolved = full.resolve(strict=True)
         except (OSError, RuntimeError):
-            self.error(pointer, "E401", f"{what} {value!r} not found",
-                       f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})")
+            self.error(
+                pointer,
+                "E401",
+                f"{what} {value!r} not found",
+                f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})",
+            )
             return None
         root = self.options.root.resolve()
         if not self.options.allow_outside_root and not (resolved == root or root in resolved.parents):
-            self.error(pointer, "E402", f"{what} {value!r} is outside the repository ({resolved})",
-                       "keep sources and inputs in the repository, or pass --allow-outside-root")
+            self.error(
+                pointer,
+                "E402",
+                f"{what} {value!r} is outside the repository ({resolved})",
+                "keep sources and inputs in the repository, or pass --allow-outside-root",
+            )
             return None
         return resolved
 
@@ -145,8 +165,12 @@ class _Builder:
         bucket = self.ctx.default_bucket
         if bucket is None:
             if account is None:
-                self.error("", "E305", "no default bucket: the context has neither default_bucket nor account_id",
-                           "give --account-id (or --default-bucket), or set them in an environment of jobspec.toml")
+                self.error(
+                    "",
+                    "E305",
+                    "no default bucket: the context has neither default_bucket nor account_id",
+                    "give --account-id (or --default-bucket), or set them in an environment of jobspec.toml",
+                )
                 return None
             bucket = f"amazon-braket-{region}-{account}"
 
@@ -162,11 +186,19 @@ class _Builder:
         code_location = self.given("code_location")
         if code_location is None:
             code_location = f"{base}/script"
-            self.origin("/algorithmSpecification/scriptModeConfig/s3Uri", "derived", "/code_location",
-                        "<bucket>/jobs/<job name>/<stamp>/script + /source.tar.gz")
+            self.origin(
+                "/algorithmSpecification/scriptModeConfig/s3Uri",
+                "derived",
+                "/code_location",
+                "<bucket>/jobs/<job name>/<stamp>/script + /source.tar.gz",
+            )
         else:
-            self.origin("/algorithmSpecification/scriptModeConfig/s3Uri", "spec", "/code_location",
-                        "code_location + /source.tar.gz")
+            self.origin(
+                "/algorithmSpecification/scriptModeConfig/s3Uri",
+                "spec",
+                "/code_location",
+                "code_location + /source.tar.gz",
+            )
         source_uri = f"{code_location}/source.tar.gz"
         image_uri = user_image or images.image_for("base", region)
         assert image_uri is not None  # region support was checked by image()
@@ -174,28 +206,36 @@ class _Builder:
             "scriptModeConfig": {"entryPoint": source["entry_point"], "s3Uri": source_uri, "compressionType": "GZIP"},
             "containerImage": {"uri": image_uri},
         }
-        self.origin("/algorithmSpecification/scriptModeConfig/compressionType", "default", "/source_module",
-                    "always GZIP")
+        self.origin(
+            "/algorithmSpecification/scriptModeConfig/compressionType", "default", "/source_module", "always GZIP"
+        )
         request["inputDataConfig"] = self.channels(inputs, base)
         request["instanceConfig"] = self.config_object("instance_config", "/instanceConfig", DEFAULT_INSTANCE)
         output = self.config_object("output_data_config", "/outputDataConfig", {})
         if not output.get("s3Path"):
             output["s3Path"] = f"{base}/data"
-            self.origin("/outputDataConfig/s3Path", "derived", "/output_data_config",
-                        "<bucket>/jobs/<job name>/<stamp>/data")
+            self.origin(
+                "/outputDataConfig/s3Path", "derived", "/output_data_config", "<bucket>/jobs/<job name>/<stamp>/data"
+            )
         request["outputDataConfig"] = output
-        checkpoint = self.config_object("checkpoint_config", "/checkpointConfig",
-                                        {"localPath": DEFAULT_CHECKPOINT_PATH})
+        checkpoint = self.config_object(
+            "checkpoint_config", "/checkpointConfig", {"localPath": DEFAULT_CHECKPOINT_PATH}
+        )
         if not checkpoint.get("s3Uri"):
             checkpoint["s3Uri"] = f"{base}/checkpoints"
-            self.origin("/checkpointConfig/s3Uri", "derived", "/checkpoint_config",
-                        "<bucket>/jobs/<job name>/<stamp>/checkpoints")
+            self.origin(
+                "/checkpointConfig/s3Uri",
+                "derived",
+                "/checkpoint_config",
+                "<bucket>/jobs/<job name>/<stamp>/checkpoints",
+            )
         request["checkpointConfig"] = checkpoint
         request["deviceConfig"] = {"device": device}
         self.origin("/deviceConfig/device", "spec", "/device")
         request["hyperParameters"] = self.hyperparameters(request["instanceConfig"]["instanceType"])
         request["stoppingCondition"] = self.config_object(
-            "stopping_condition", "/stoppingCondition", {"maxRuntimeInSeconds": DEFAULT_MAX_RUNTIME})
+            "stopping_condition", "/stoppingCondition", {"maxRuntimeInSeconds": DEFAULT_MAX_RUNTIME}
+        )
         request["tags"] = dict(spec.get("tags") or {})
         for key in request["tags"]:
             self.origin(ptr.join("/tags", key), "spec", ptr.join("/tags", key))
@@ -222,7 +262,8 @@ class _Builder:
             "inputs": self.uploads(inputs),
             "checkpoint_copy": (
                 {"from_job": self.given("copy_checkpoints_from_job"), "to": checkpoint["s3Uri"]}
-                if self.given("copy_checkpoints_from_job") else None
+                if self.given("copy_checkpoints_from_job")
+                else None
             ),
         }
         return Compiled(request, manifest, self.origins, source.get("archive"))
@@ -234,13 +275,21 @@ class _Builder:
         else:
             fields = device.split(":")
             if len(fields) < 4 or not device.startswith("arn:"):
-                self.error("/device", "E403", f"device {device!r} is not a Braket device ARN or a local: simulator",
-                           "e.g. arn:aws:braket:::device/quantum-simulator/amazon/sv1 or local:braket/braket_sv")
+                self.error(
+                    "/device",
+                    "E403",
+                    f"device {device!r} is not a Braket device ARN or a local: simulator",
+                    "e.g. arn:aws:braket:::device/quantum-simulator/amazon/sv1 or local:braket/braket_sv",
+                )
                 return None
             region = fields[3] or self.ctx.region
         if region is None:
-            self.error("", "E304", "no region: the device ARN names none and the context gives none",
-                       "give --region, or set region in an environment of jobspec.toml")
+            self.error(
+                "",
+                "E304",
+                "no region: the device ARN names none and the context gives none",
+                "give --region, or set region in an environment of jobspec.toml",
+            )
         return region
 
     def image(self, region: str) -> str | None:
@@ -254,33 +303,50 @@ class _Builder:
             if value not in images.frameworks():
                 from .suggest import did_you_mean
 
-                self.error("/image_uri", "E404", f"image_uri {value!r} is neither an ECR image URI nor a framework",
-                           did_you_mean(value, images.frameworks()) or
-                           f"frameworks: {', '.join(images.frameworks())}; or a full ECR image URI")
+                self.error(
+                    "/image_uri",
+                    "E404",
+                    f"image_uri {value!r} is neither an ECR image URI nor a framework",
+                    did_you_mean(value, images.frameworks())
+                    or f"frameworks: {', '.join(images.frameworks())}; or a full ECR image URI",
+                )
                 return None
             uri = images.image_for(value, region)
             if uri is None:
                 self.unsupported_region("/image_uri", region, f"the {value} image")
-            self.origin("/algorithmSpecification/containerImage/uri", "spec", "/image_uri",
-                        f"framework {value!r} in {region}")
+            self.origin(
+                "/algorithmSpecification/containerImage/uri", "spec", "/image_uri", f"framework {value!r} in {region}"
+            )
             return uri
         self.origin("/algorithmSpecification/containerImage/uri", "spec", "/image_uri")
-        return value
+        return str(value)
 
     def unsupported_region(self, pointer: str, region: str, what: str) -> None:
-        self.error(pointer, "E405", f"{what} is not published in region {region!r}",
-                   f"supported regions: {', '.join(images.regions())}; or give a full image_uri")
+        self.error(
+            pointer,
+            "E405",
+            f"{what} is not published in region {region!r}",
+            f"supported regions: {', '.join(images.regions())}; or give a full image_uri",
+        )
 
     def source(self) -> dict[str, Any]:
         value: str = self.spec["source_module"]
         entry = self.spec.get("entry_point")
         if is_s3_uri(value):
             if entry is None:
-                self.error("/source_module", "E406", "an S3 source_module needs an entry_point",
-                           "add entry_point: module[:callable] naming the code inside the archive")
+                self.error(
+                    "/source_module",
+                    "E406",
+                    "an S3 source_module needs an entry_point",
+                    "add entry_point: module[:callable] naming the code inside the archive",
+                )
             elif not value.lower().endswith(".tar.gz"):
-                self.error("/source_module", "E407", f"an S3 source_module must be a .tar.gz archive: {value!r}",
-                           "point at the archive object, not a folder")
+                self.error(
+                    "/source_module",
+                    "E407",
+                    f"an S3 source_module must be a .tar.gz archive: {value!r}",
+                    "point at the archive object, not a folder",
+                )
             self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
             return {"entry_point": entry or "", "manifest": {"kind": "s3", "uri": value}}
         path = self.local_path(value, "/source_module", "source_module")
@@ -297,8 +363,12 @@ class _Builder:
             entry_pointer = "/entry_point"
         else:
             entry = path.stem
-            self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "derived", "/source_module",
-                        "the source module's name without its last suffix")
+            self.origin(
+                "/algorithmSpecification/scriptModeConfig/entryPoint",
+                "derived",
+                "/source_module",
+                "the source module's name without its last suffix",
+            )
             entry_pointer = "/source_module"
         files = built.files()
         dirs = frozenset(m.name for m in built.members if m.is_dir)
@@ -329,23 +399,40 @@ class _Builder:
         for name, value in raw.items():
             pointer = pointer_of[name]
             if isinstance(value, dict):
-                entry = {"channel": name, "uri": value["s3_data"], "content_type": value.get("content_type"),
-                         "files": None, "pointer": pointer}
+                entry = {
+                    "channel": name,
+                    "uri": value["s3_data"],
+                    "content_type": value.get("content_type"),
+                    "files": None,
+                    "pointer": pointer,
+                }
                 if not is_s3_uri(value["s3_data"]):
-                    self.error(ptr.join(pointer, "s3_data"), "E410",
-                               f"s3_data {value['s3_data']!r} is not an S3 URI of the form s3://bucket/key",
-                               "S3 bucket names with dots and URIs without a key are not accepted")
+                    self.error(
+                        ptr.join(pointer, "s3_data"),
+                        "E410",
+                        f"s3_data {value['s3_data']!r} is not an S3 URI of the form s3://bucket/key",
+                        "S3 bucket names with dots and URIs without a key are not accepted",
+                    )
                 channels.append(entry)
             elif is_s3_uri(value):
-                channels.append({"channel": name, "uri": value, "content_type": None, "files": None,
-                                 "pointer": pointer})
+                channels.append(
+                    {"channel": name, "uri": value, "content_type": None, "files": None, "pointer": pointer}
+                )
             else:
                 path = self.local_path(value, pointer, f"input {name!r}")
                 files: list[InputFile] = []
                 if path is not None:
                     files = self.input_files(path, pointer, name)
-                channels.append({"channel": name, "value": value, "path": path, "content_type": None,
-                                 "files": files, "pointer": pointer})
+                channels.append(
+                    {
+                        "channel": name,
+                        "value": value,
+                        "path": path,
+                        "content_type": None,
+                        "files": files,
+                        "pointer": pointer,
+                    }
+                )
         return channels
 
     def input_files(self, path: Path, pointer: str, channel: str) -> list[InputFile]:
@@ -365,8 +452,12 @@ class _Builder:
                 if real.is_file():
                     files.append(InputFile.read(full, rel))
         if not files:
-            self.error(pointer, "E412", f"input {channel!r} folder has no files",
-                       "the job would start with an empty channel; add data or remove the channel")
+            self.error(
+                pointer,
+                "E412",
+                f"input {channel!r} folder has no files",
+                "the job would start with an empty channel; add data or remove the channel",
+            )
         files.sort(key=lambda f: f.rel)
         return files
 
@@ -385,8 +476,9 @@ class _Builder:
             "spec": spec,
             "context": [region, self.ctx.account_id, bucket, self.ctx.default_role_arn],
             "source": source["manifest"].get("sha256") or source["manifest"].get("uri"),
-            "inputs": [[ch["channel"], [(f.rel, f.sha256) for f in ch["files"]]]
-                       for ch in inputs if ch["files"] is not None],
+            "inputs": [
+                [ch["channel"], [(f.rel, f.sha256) for f in ch["files"]]] for ch in inputs if ch["files"] is not None
+            ],
         }
         blob = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:STAMP_LENGTH]
@@ -396,8 +488,12 @@ class _Builder:
         if given is not None:
             self.origin("/jobName", "spec", "/job_name")
             return str(given)
-        self.origin("/jobName", "derived", "/image_uri" if user_image else "",
-                    "braket-job[-<image>]-<stamp>, as the SDK names jobs")
+        self.origin(
+            "/jobName",
+            "derived",
+            "/image_uri" if user_image else "",
+            "braket-job[-<image>]-<stamp>, as the SDK names jobs",
+        )
         return f"{images.default_name_base(user_image)}-{stamp}"
 
     def role_arn(self) -> str | None:
@@ -409,8 +505,12 @@ class _Builder:
             self.origin("/roleArn", "context", "", "default_role_arn")
             return self.ctx.default_role_arn
         if self.ctx.account_id is None:
-            self.error("", "E306", "no role: the spec has no role_arn and the context neither default_role_arn "
-                       "nor account_id", "give role_arn in the spec, or --account-id / --default-role-arn")
+            self.error(
+                "",
+                "E306",
+                "no role: the spec has no role_arn and the context neither default_role_arn nor account_id",
+                "give role_arn in the spec, or --account-id / --default-role-arn",
+            )
             return None
         self.origin("/roleArn", "default", "", "the console-created AmazonBraketJobsExecutionRole")
         return f"arn:aws:iam::{self.ctx.account_id}:role/{DEFAULT_ROLE_NAME}"
@@ -433,14 +533,22 @@ class _Builder:
             self.origin(ptr.join("/hyperParameters", key), "spec", pointer)
             text = self.doc.number_texts.get(pointer)
             if text is not None and text != out[key]:
-                self.error(pointer, "W401", f"{text} is read as a number and sent as {out[key]!r}",
-                           f'quote it to send it as written: "{text}"', severity="warning")
+                self.error(
+                    pointer,
+                    "W401",
+                    f"{text} is read as a number and sent as {out[key]!r}",
+                    f'quote it to send it as written: "{text}"',
+                    severity="warning",
+                )
         if self.spec.get("distribution") == "data_parallel":
-            for key, value in (("sagemaker_distributed_dataparallel_enabled", "true"),
-                               ("sagemaker_instance_type", instance_type)):
+            for key, value in (
+                ("sagemaker_distributed_dataparallel_enabled", "true"),
+                ("sagemaker_instance_type", instance_type),
+            ):
                 out[key] = value
-                self.origin(ptr.join("/hyperParameters", key), "derived", "/distribution",
-                            "distribution: data_parallel")
+                self.origin(
+                    ptr.join("/hyperParameters", key), "derived", "/distribution", "distribution: data_parallel"
+                )
         return out
 
     def channels(self, inputs: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
@@ -452,8 +560,12 @@ class _Builder:
             else:
                 uri = f"{base}/data/{ch['channel']}/{PurePosixPath(ch['value']).name}"
                 ch["uri"] = uri
-                self.origin(f"/inputDataConfig/{index}", "derived", ch["pointer"],
-                            "<bucket>/jobs/<job name>/<stamp>/data/<channel>/<name>")
+                self.origin(
+                    f"/inputDataConfig/{index}",
+                    "derived",
+                    ch["pointer"],
+                    "<bucket>/jobs/<job name>/<stamp>/data/<channel>/<name>",
+                )
             entry: dict[str, Any] = {"channelName": ch["channel"], "dataSource": {"s3DataSource": {"s3Uri": uri}}}
             if ch["content_type"] is not None:
                 entry["contentType"] = ch["content_type"]
@@ -467,8 +579,15 @@ class _Builder:
             prefix = ch["uri"]
             for f in ch["files"] or ():
                 dest = prefix if not f.rel else (prefix + f.rel if prefix.endswith("/") else f"{prefix}/{f.rel}")
-                out.append({"channel": ch["channel"], "path": self.rel(f.path), "s3Uri": dest,
-                            "size": f.size, "sha256": f.sha256})
+                out.append(
+                    {
+                        "channel": ch["channel"],
+                        "path": self.rel(f.path),
+                        "s3Uri": dest,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                    }
+                )
         return out
 
 
@@ -496,8 +615,9 @@ def client_token(request: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
-def build_request(doc: Document, spec_dir: Path, ctx: Context, options: Options) -> tuple[Compiled | None,
-                                                                                           list[Diagnostic]]:
+def build_request(
+    doc: Document, spec_dir: Path, ctx: Context, options: Options
+) -> tuple[Compiled | None, list[Diagnostic]]:
     """The request, manifest and origins of a schema-valid spec, or the reasons there are none."""
     builder = _Builder(doc, spec_dir, ctx, options)
     compiled = builder.build()

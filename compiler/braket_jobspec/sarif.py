@@ -39,14 +39,18 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "jobspec",
-                "informationUri": INFO_URI,
-                "version": __version__,
-                "rules": [{"id": c, "helpUri": f"{INFO_URI}#{c.lower()}"} for c in codes],
-            }},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "jobspec",
+                        "informationUri": INFO_URI,
+                        "version": __version__,
+                        "rules": [{"id": c, "helpUri": f"{INFO_URI}#{c.lower()}"} for c in codes],
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -57,15 +57,23 @@ S3_RULE = "an S3 URI such as s3://my-bucket/path"
 RULES: list[tuple[re.Pattern[str], str, str]] = [
     # (pointer pattern, rule in words, the characters allowed, for marking the offending one)
     (re.compile(r"^/(job_name|jobName)$"), f"a job name is {NAME_RULE}", "A-Za-z0-9-"),
-    (re.compile(r"^/(role_arn|roleArn)$"),
-     "a role ARN is arn:aws:iam::<12-digit account>:role/<name>", ""),
-    (re.compile(r"^/(reservation_arn|copy_checkpoints_from_job|associations/0/arn)$"),
-     "a Braket ARN is arn:aws:braket:<region>:<12-digit account>:<resource>", ""),
+    (re.compile(r"^/(role_arn|roleArn)$"), "a role ARN is arn:aws:iam::<12-digit account>:role/<name>", ""),
+    (
+        re.compile(r"^/(reservation_arn|copy_checkpoints_from_job|associations/0/arn)$"),
+        "a Braket ARN is arn:aws:braket:<region>:<12-digit account>:<resource>",
+        "",
+    ),
     (re.compile(r"(s3Path|s3Uri|s3_data|code_location)$"), S3_RULE, ""),
-    (re.compile(r"^/algorithmSpecification/containerImage/uri$"),
-     "an ECR image URI is <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>", ""),
-    (re.compile(r"^/(input_data|inputDataConfig/\d+/channelName)"),
-     "a channel name is 1 to 64 letters, digits, '.', '-' and '_'", "A-Za-z0-9._-"),
+    (
+        re.compile(r"^/algorithmSpecification/containerImage/uri$"),
+        "an ECR image URI is <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
+        "",
+    ),
+    (
+        re.compile(r"^/(input_data|inputDataConfig/\d+/channelName)"),
+        "a channel name is 1 to 64 letters, digits, '.', '-' and '_'",
+        "A-Za-z0-9._-",
+    ),
 ]
 
 
@@ -100,8 +108,15 @@ def _describe(value: Any) -> str:
     return "a mapping"
 
 
-_TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
-               "object": "a mapping", "array": "a list", "null": "null"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
 
 
 # --------------------------------------------------------------------------- spec
@@ -115,12 +130,23 @@ def validate_spec(doc: Document) -> list[Diagnostic]:
     return out
 
 
-def _at(doc: Document, pointer: str, code: str, message: str, hint: str = "", key: bool = False,
-        severity: str = "error") -> Diagnostic:
+def _at(
+    doc: Document, pointer: str, code: str, message: str, hint: str = "", key: bool = False, severity: str = "error"
+) -> Diagnostic:
     span = doc.source_map.key(pointer) if key else doc.source_map.value(pointer)
     line, col, end_line, end_col = (span.line, span.col, span.end_line, span.end_col) if span else (0, 0, 0, 0)
-    return Diagnostic(doc.file, line, col, code, message, pointer,
-                      "warning" if severity == "warning" else "error", hint, end_line, end_col)
+    return Diagnostic(
+        doc.file,
+        line,
+        col,
+        code,
+        message,
+        pointer,
+        "warning" if severity == "warning" else "error",
+        hint,
+        end_line,
+        end_col,
+    )
 
 
 def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnostic]:
@@ -130,54 +156,83 @@ def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnos
     if "propertyNames" in error.absolute_schema_path:
         pointer = ptr.join(pointer, str(error.instance))
         words, allowed = _rule_for(pointer)
-        yield _at(doc, pointer, "E205", f"key {error.instance!r} is not valid: {error.message}"
-                  if not words else f"key {error.instance!r} is not valid: {words}{_mark(str(error.instance), allowed)}",
-                  key=True)
+        yield _at(
+            doc,
+            pointer,
+            "E205",
+            f"key {error.instance!r} is not valid: {error.message}"
+            if not words
+            else f"key {error.instance!r} is not valid: {words}{_mark(str(error.instance), allowed)}",
+            key=True,
+        )
         return
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         known = list(sub.get("properties", {}))
         for key in error.instance:
             if key not in known:
                 where = f"in {pointer}" if pointer else "at the top level"
-                yield _at(doc, ptr.join(pointer, key), "E201", f"unknown key {key!r} {where}",
-                          did_you_mean(key, known) or (f"expected one of: {', '.join(known)}" if known else ""),
-                          key=True)
+                yield _at(
+                    doc,
+                    ptr.join(pointer, key),
+                    "E201",
+                    f"unknown key {key!r} {where}",
+                    did_you_mean(key, known) or (f"expected one of: {', '.join(known)}" if known else ""),
+                    key=True,
+                )
         return
     if keyword == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         name = missing[0] if missing else error.message
-        yield _at(doc, pointer, "E202", f"missing required key {name!r}" + (f" in {pointer}" if pointer else ""),
-                  _REQUIRED_HINTS.get(name, ""))
+        yield _at(
+            doc,
+            pointer,
+            "E202",
+            f"missing required key {name!r}" + (f" in {pointer}" if pointer else ""),
+            _REQUIRED_HINTS.get(name, ""),
+        )
         return
     if keyword == "anyOf" and error.context:
         from jsonschema.exceptions import best_match
 
         best = best_match(error.context)
         if best.validator == "type":
-            yield _at(doc, pointer, "E203", f"expected {_INPUT_FORMS.get(pointer[:11], 'another form')}, "
-                      f"found {_describe(error.instance)}")
+            yield _at(
+                doc,
+                pointer,
+                "E203",
+                f"expected {_INPUT_FORMS.get(pointer[:11], 'another form')}, found {_describe(error.instance)}",
+            )
             return
         yield from _spec_diagnostics(doc, best)
         return
     if keyword == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         expected = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
-        yield _at(doc, pointer, "E203", f"expected {expected}, found {_describe(error.instance)}",
-                  str(sub.get("x-hint", "")))
+        yield _at(
+            doc, pointer, "E203", f"expected {expected}, found {_describe(error.instance)}", str(sub.get("x-hint", ""))
+        )
         return
     if keyword == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [str(c) for c in _value(error)]
         hint = did_you_mean(str(error.instance), choices)
         if not hint:
-            hint = f"expected one of: {', '.join(choices)}" if len(choices) <= 8 else \
-                f"see the {len(choices)} allowed values in the schema"
+            hint = (
+                f"expected one of: {', '.join(choices)}"
+                if len(choices) <= 8
+                else f"see the {len(choices)} allowed values in the schema"
+            )
         yield _at(doc, pointer, "E204", f"{error.instance!r} is not an allowed value", hint)
         return
     if keyword == "pattern":
         words, allowed = _rule_for(pointer)
         value = str(error.instance)
-        yield _at(doc, pointer, "E205", f"{value!r} is not valid: "
-                  + (f"{words}{_mark(value, allowed)}" if words else f"it must match {error.validator_value}"))
+        yield _at(
+            doc,
+            pointer,
+            "E205",
+            f"{value!r} is not valid: "
+            + (f"{words}{_mark(value, allowed)}" if words else f"it must match {error.validator_value}"),
+        )
         return
     yield _at(doc, pointer, "E206", _bounds_message(error))
 
@@ -190,13 +245,19 @@ _REQUIRED_HINTS = {
 _INPUT_FORMS = {"/input_data": "a path, an S3 URI, or a mapping of channel names to them"}
 
 
+def _value(error: ValidationError) -> Any:
+    """The keyword's value in the schema (typed loosely by jsonschema's stubs)."""
+    return error.validator_value
+
+
 def _bounds_message(error: ValidationError) -> str:
-    limit = error.validator_value
-    value = error.instance
+    limit = _value(error)
+    value: Any = error.instance
     messages: dict[str, Callable[[], str]] = {
         "maxLength": lambda: f"{value!r} is {len(value)} characters long, over the maximum of {limit}",
-        "minLength": lambda: "an empty string is not allowed" if limit == 1 else
-        f"{value!r} is shorter than {limit} characters",
+        "minLength": lambda: (
+            "an empty string is not allowed" if limit == 1 else f"{value!r} is shorter than {limit} characters"
+        ),
         "maximum": lambda: f"{value} is above the maximum of {limit}",
         "minimum": lambda: f"{value} is below the minimum of {limit}",
         "maxProperties": lambda: f"{len(value)} entries, over the maximum of {limit}",
@@ -225,20 +286,30 @@ def validate_request(doc: Document, compiled: Compiled) -> list[Diagnostic]:
     for index, channel in enumerate(request.get("inputDataConfig", [])):
         name = channel["channelName"]
         if name in seen:
-            out.append(_request_diagnostic(doc, compiled, f"/inputDataConfig/{index}",
-                                           f"channel name {name!r} is used twice"))
+            out.append(
+                _request_diagnostic(doc, compiled, f"/inputDataConfig/{index}", f"channel name {name!r} is used twice")
+            )
         seen.add(name)
     for key, value in request.get("tags", {}).items():
         rpointer = ptr.join("/tags", key)
         if key.lower().startswith("aws:"):
-            out.append(_request_diagnostic(doc, compiled, rpointer, f"tag key {key!r} starts with the reserved "
-                                           "prefix 'aws:'", key=True))
+            out.append(
+                _request_diagnostic(
+                    doc, compiled, rpointer, f"tag key {key!r} starts with the reserved prefix 'aws:'", key=True
+                )
+            )
         if len(key) > 128:
-            out.append(_request_diagnostic(doc, compiled, rpointer, f"tag key is {len(key)} characters long, "
-                                           "over the maximum of 128", key=True))
+            out.append(
+                _request_diagnostic(
+                    doc, compiled, rpointer, f"tag key is {len(key)} characters long, over the maximum of 128", key=True
+                )
+            )
         if len(value) > 256:
-            out.append(_request_diagnostic(doc, compiled, rpointer, f"tag value is {len(value)} characters "
-                                           "long, over the maximum of 256"))
+            out.append(
+                _request_diagnostic(
+                    doc, compiled, rpointer, f"tag value is {len(value)} characters long, over the maximum of 256"
+                )
+            )
     return out
 
 
@@ -247,18 +318,22 @@ def _request_message(error: ValidationError, rpointer: str) -> str:
     if error.validator == "pattern":
         words, allowed = _rule_for(rpointer)
         value = str(error.instance)
-        return f"{field} {value!r} is not valid: " + (f"{words}{_mark(value, allowed)}" if words else
-                                                     f"it must match {error.validator_value}")
+        return f"{field} {value!r} is not valid: " + (
+            f"{words}{_mark(value, allowed)}" if words else f"it must match {error.validator_value}"
+        )
     if error.validator == "enum":
         return f"{field} {error.instance!r} is not an allowed value"
     if error.validator == "type":
-        return f"{field}: expected {_TYPE_WORDS.get(str(error.validator_value), error.validator_value)}, " \
-               f"found {_describe(error.instance)}"
+        return (
+            f"{field}: expected {_TYPE_WORDS.get(str(error.validator_value), error.validator_value)}, "
+            f"found {_describe(error.instance)}"
+        )
     return f"{field}: {_bounds_message(error)}"
 
 
-def _request_diagnostic(doc: Document, compiled: Compiled, rpointer: str, message: str,
-                        key: bool = False) -> Diagnostic:
+def _request_diagnostic(
+    doc: Document, compiled: Compiled, rpointer: str, message: str, key: bool = False
+) -> Diagnostic:
     """A finding about the request, placed at the spec field the value came from."""
     probe = rpointer
     while probe not in compiled.origins and probe:
