@@ -194,8 +194,11 @@ def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnos
     if keyword == "anyOf" and error.context:
         from jsonschema.exceptions import best_match
 
-        best = best_match(error.context)
-        if best.validator == "type":
+        # Report the branch written for this kind of value (a mapping's own errors, say),
+        # not the type mismatch of a branch the user never meant.
+        fitting = [e for e in error.context if e.validator != "type" or len(e.path) > 0]
+        best = best_match(fitting or error.context)
+        if best.validator == "type" and not fitting:
             yield _at(
                 doc,
                 pointer,
