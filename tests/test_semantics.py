@@ -110,9 +110,7 @@ def test_default_name_from_an_image_with_an_underscore_fails_like_the_sdk(projec
 # --- entry points and sources (section 5) --------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("filename", "entry"), [("algo.py", "algo"), ("my-algo.py", "my-algo"), ("x.tar.gz", "x.tar")]
-)
+@pytest.mark.parametrize(("filename", "entry"), [("algo.py", "algo"), ("my-algo.py", "my-algo"), ("x.tar.gz", "x.tar")])
 def test_default_entry_point_is_the_stem(project: Project, filename: str, entry: str) -> None:
     project.write(filename, "print('hi')\n")
     if filename.endswith(".tar.gz"):
@@ -146,7 +144,12 @@ def test_package_source_members_and_entry_points(project: Project) -> None:
     assert result.compiled is not None and result.compiled.archive is not None
     names = [m.name for m in result.compiled.archive.members]
     assert names == [
-        "pkg", "pkg/__init__.py", "pkg/data", "pkg/data/table.csv", "pkg/sub", "pkg/sub/__init__.py",
+        "pkg",
+        "pkg/__init__.py",
+        "pkg/data",
+        "pkg/data/table.csv",
+        "pkg/sub",
+        "pkg/sub/__init__.py",
         "pkg/sub/mod.py",
     ]
 
@@ -242,8 +245,9 @@ def test_source_excludes(project: Project) -> None:
     project.write("pkg/notes/a.ipynb", "{}")
     project.write("pkg/data/raw/big.bin", "x")
     project.write("pkg/data/keep.csv", "x")
-    result = compile_file(project.spec(f"device: {SV1}\nsource_module: pkg\n"
-                                       "source_excludes: ['*.ipynb', 'data/raw']\n"))
+    result = compile_file(
+        project.spec(f"device: {SV1}\nsource_module: pkg\nsource_excludes: ['*.ipynb', 'data/raw']\n")
+    )
     assert result.compiled and result.compiled.archive
     names = [m.name for m in result.compiled.archive.members]
     assert "pkg/notes/a.ipynb" not in names and "pkg/data/raw" not in names and "pkg/data/keep.csv" in names
@@ -270,10 +274,18 @@ def test_symlink_inside_the_source_is_stored_as_the_file(project: Project) -> No
 
 
 def test_hyperparameters_are_strs_of_their_values(project: Project) -> None:
-    request = request_of(spec(project, "hyperparameters:\n  a: 0.1\n  b: 10\n  c: true\n  d: 1.0e+20\n"
-                                       "  e: '0.10'\n  f: 1.0\n  g: -0\n"))
-    assert request["hyperParameters"] == {"a": "0.1", "b": "10", "c": "True", "d": "1e+20", "e": "0.10",
-                                          "f": "1.0", "g": "0"}
+    request = request_of(
+        spec(project, "hyperparameters:\n  a: 0.1\n  b: 10\n  c: true\n  d: 1.0e+20\n  e: '0.10'\n  f: 1.0\n  g: -0\n")
+    )
+    assert request["hyperParameters"] == {
+        "a": "0.1",
+        "b": "10",
+        "c": "True",
+        "d": "1e+20",
+        "e": "0.10",
+        "f": "1.0",
+        "g": "0",
+    }
 
 
 @pytest.mark.parametrize("value", ["null", "[1, 2]", "{a: 1}"])
@@ -283,10 +295,18 @@ def test_hyperparameters_the_sdk_would_send_as_reprs_are_rejected(project: Proje
 
 
 def test_data_parallel_adds_its_hyperparameters_last_and_overrides(project: Project) -> None:
-    request = request_of(spec(project, "distribution: data_parallel\ninstance_config:\n  instanceType: ml.p4d.24xlarge\n"
-                                       "hyperparameters:\n  sagemaker_instance_type: mine\n  lr: 1\n"))
-    assert request["hyperParameters"] == {"sagemaker_instance_type": "ml.p4d.24xlarge", "lr": "1",
-                                          "sagemaker_distributed_dataparallel_enabled": "true"}
+    request = request_of(
+        spec(
+            project,
+            "distribution: data_parallel\ninstance_config:\n  instanceType: ml.p4d.24xlarge\n"
+            "hyperparameters:\n  sagemaker_instance_type: mine\n  lr: 1\n",
+        )
+    )
+    assert request["hyperParameters"] == {
+        "sagemaker_instance_type": "ml.p4d.24xlarge",
+        "lr": "1",
+        "sagemaker_distributed_dataparallel_enabled": "true",
+    }
     assert request["instanceConfig"]["instanceCount"] == 1  # distribution touches nothing else
 
 
@@ -297,9 +317,14 @@ def test_input_data_forms(project: Project) -> None:
     project.write("data/train/a.csv", "1")
     project.write("data/train/sub/b.csv", "2")
     project.write("data/one.json", "{}")
-    result = compile_file(spec(project, "input_data:\n  train: data/train/\n  single: data/one.json\n"
-                                        "  remote: s3://my-bucket/my/prefix-\n"
-                                        "  typed: {s3_data: 's3://b/k', content_type: text/csv}\n"))
+    result = compile_file(
+        spec(
+            project,
+            "input_data:\n  train: data/train/\n  single: data/one.json\n"
+            "  remote: s3://my-bucket/my/prefix-\n"
+            "  typed: {s3_data: 's3://b/k', content_type: text/csv}\n",
+        )
+    )
     assert result.ok and result.compiled
     base = f"{BASE}/braket-job-default-1700000000000/1700000000000/data"
     assert result.compiled.request["inputDataConfig"] == [
@@ -397,7 +422,8 @@ def test_copy_checkpoints_is_in_the_manifest_not_the_request(project: Project) -
     assert result.compiled
     assert "copy_checkpoints_from_job" not in result.request_json()
     assert result.compiled.manifest["checkpoint_copy"] == {
-        "from_job": arn, "to": result.compiled.request["checkpointConfig"]["s3Uri"]
+        "from_job": arn,
+        "to": result.compiled.request["checkpointConfig"]["s3Uri"],
     }
 
 
@@ -406,8 +432,9 @@ def test_copy_checkpoints_is_in_the_manifest_not_the_request(project: Project) -
 
 @pytest.mark.parametrize("region", ["us-east-1", "us-west-1", "us-west-2", "eu-west-2", "eu-north-1"])
 def test_images_and_buckets_per_region(project: Project, region: str) -> None:
-    request = request_of(spec(project, "image_uri: cudaq\n"), Context(region=region, account_id="111122223333",
-                                                                       stamp="5"))
+    request = request_of(
+        spec(project, "image_uri: cudaq\n"), Context(region=region, account_id="111122223333", stamp="5")
+    )
     assert request["algorithmSpecification"]["containerImage"]["uri"] == (
         f"292282985366.dkr.ecr.{region}.amazonaws.com/amazon-braket-cudaq-jobs:latest"
     )
@@ -441,8 +468,12 @@ def test_device_that_is_no_arn(project: Project) -> None:
 
 
 def test_context_flags_role_and_bucket(project: Project) -> None:
-    ctx = Context(region="us-west-2", default_bucket="team-bucket",
-                  default_role_arn="arn:aws:iam::999999999999:role/Jobs", stamp="42")
+    ctx = Context(
+        region="us-west-2",
+        default_bucket="team-bucket",
+        default_role_arn="arn:aws:iam::999999999999:role/Jobs",
+        stamp="42",
+    )
     request = request_of(spec(project), ctx)
     assert request["roleArn"] == "arn:aws:iam::999999999999:role/Jobs"
     assert request["outputDataConfig"]["s3Path"] == "s3://team-bucket/jobs/braket-job-default-42/42/data"

@@ -396,7 +396,9 @@ class _Builder:
         else:
             pointer_of = {name: ptr.join("/input_data", name) for name in raw}
         channels = []
-        for name, value in raw.items():
+        # Channels in name order, not spec order: the order of keys in a mapping must not
+        # change the request (the SDK keeps dict order; the service does not care).
+        for name, value in sorted(raw.items()):
             pointer = pointer_of[name]
             if isinstance(value, dict):
                 entry = {
