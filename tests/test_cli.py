@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import CONTEXT, REPO, Project
 
 from braket_jobspec import __version__
+from conftest import CONTEXT, REPO, Project
 
 SPEC = "device: arn:aws:braket:::device/quantum-simulator/amazon/sv1\nsource_module: algo.py\n"
 

@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
-from test_request_schema import botocore_errors
 
 from braket_jobspec.context import Context
 from braket_jobspec.pipeline import compile_spec
 from braket_jobspec.request import Options
 from braket_jobspec.validate import REQUEST_SCHEMA, schema
+from test_request_schema import botocore_errors
 
 CTX = Context(region="us-west-2", account_id="123456789012")
 REGIONS = ["us-east-1", "us-west-1", "us-west-2", "eu-west-2", "eu-north-1"]

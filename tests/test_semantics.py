@@ -7,10 +7,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import Project
-from helpers import CTX, compile_file, errors_of, request_of
 
 from braket_jobspec.context import Context
+from conftest import Project
+from helpers import CTX, compile_file, errors_of, request_of
 
 SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 BASE = "s3://amazon-braket-us-west-2-123456789012/jobs"
