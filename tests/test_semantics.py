@@ -327,10 +327,10 @@ def test_input_data_forms(project: Project) -> None:
     )
     assert result.ok and result.compiled
     base = f"{BASE}/braket-job-default-1700000000000/1700000000000/data"
-    assert result.compiled.request["inputDataConfig"] == [
-        {"channelName": "train", "dataSource": {"s3DataSource": {"s3Uri": f"{base}/train/train"}}},
-        {"channelName": "single", "dataSource": {"s3DataSource": {"s3Uri": f"{base}/single/one.json"}}},
+    assert result.compiled.request["inputDataConfig"] == [  # in name order (a documented deviation)
         {"channelName": "remote", "dataSource": {"s3DataSource": {"s3Uri": "s3://my-bucket/my/prefix-"}}},
+        {"channelName": "single", "dataSource": {"s3DataSource": {"s3Uri": f"{base}/single/one.json"}}},
+        {"channelName": "train", "dataSource": {"s3DataSource": {"s3Uri": f"{base}/train/train"}}},
         {"channelName": "typed", "dataSource": {"s3DataSource": {"s3Uri": "s3://b/k"}}, "contentType": "text/csv"},
     ]
     uploads = {(u["path"], u["s3Uri"]) for u in result.compiled.manifest["inputs"]}

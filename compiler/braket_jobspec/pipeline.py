@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from .archive import Archive
 from .context import Context, ProjectConfig, check_context, find_config, parse_config
 from .diagnostics import Diagnostic, has_errors
 from .loader import DEFAULT_MAX_BYTES, format_of, load
@@ -64,6 +65,7 @@ class Project:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.archives: dict[tuple[Path, tuple[str, ...]], Archive] = {}
 
     @functools.cache  # noqa: B019 - a Project lives for one command run
     def config_for(self, folder: Path) -> tuple[ProjectConfig, list[Diagnostic]]:
@@ -108,7 +110,12 @@ class Project:
             return Result(spec, display, diags)
         root = self.root_for(spec, config)
         return compile_spec(
-            spec, display, ctx, Options(root, self.settings.allow_outside_root), self.settings.max_bytes, diags
+            spec,
+            display,
+            ctx,
+            Options(root, self.settings.allow_outside_root, self.archives),
+            self.settings.max_bytes,
+            diags,
         )
 
 

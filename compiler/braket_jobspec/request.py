@@ -61,6 +61,7 @@ class Compiled:
     manifest: dict[str, Any]
     origins: dict[str, Origin]
     archive: archive.Archive | None
+    reads: list[Path] = dataclasses.field(default_factory=list)  # files and folders read (incremental cache)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +70,11 @@ class Options:
 
     root: Path  # the repository: sources and inputs must stay inside it
     allow_outside_root: bool = False
+    # Archives already built in this run, by (source path, excludes): specs that share a
+    # source folder archive and hash it once.
+    archives: dict[tuple[Path, tuple[str, ...]], archive.Archive] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 class _Builder:
@@ -80,6 +86,7 @@ class _Builder:
         self.options = options
         self.diags: list[Diagnostic] = []
         self.origins: dict[str, Origin] = {}
+        self.reads: list[Path] = []
 
     # -- diagnostics -------------------------------------------------------------------
 
@@ -202,6 +209,10 @@ class _Builder:
         source_uri = f"{code_location}/source.tar.gz"
         image_uri = user_image or images.image_for("base", region)
         assert image_uri is not None  # region support was checked by image()
+        if user_image is None:
+            self.origin(
+                "/algorithmSpecification/containerImage/uri", "default", "/image_uri", f"the base image in {region}"
+            )
         request["algorithmSpecification"] = {
             "scriptModeConfig": {"entryPoint": source["entry_point"], "s3Uri": source_uri, "compressionType": "GZIP"},
             "containerImage": {"uri": image_uri},
@@ -266,7 +277,7 @@ class _Builder:
                 else None
             ),
         }
-        return Compiled(request, manifest, self.origins, source.get("archive"))
+        return Compiled(request, manifest, self.origins, source.get("archive"), self.reads)
 
     def region(self, device: str) -> str | None:
         """The job's region: a regional device ARN decides it, as AwsQuantumJob.create does."""
@@ -352,12 +363,15 @@ class _Builder:
         path = self.local_path(value, "/source_module", "source_module")
         if path is None:
             return {"entry_point": ""}
+        excludes = tuple(self.spec.get("source_excludes") or ())
         try:
-            members = archive.scan(path, self.spec.get("source_excludes") or ())
-            built = archive.build(members)
+            built = self.options.archives.get((path, excludes))
+            if built is None:
+                built = self.options.archives[path, excludes] = archive.build(archive.scan(path, excludes))
         except (archive.SourceError, OSError) as exc:
             self.error("/source_module", "E408", f"cannot archive source_module: {exc}")
             return {"entry_point": ""}
+        self.reads += [m.path if m.path is not None else path.parent / m.name for m in built.members]
         if entry:
             self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
             entry_pointer = "/entry_point"
@@ -440,10 +454,12 @@ class _Builder:
     def input_files(self, path: Path, pointer: str, channel: str) -> list[InputFile]:
         """The channel's files; the key suffix is '' for a single-file input."""
         if path.is_file():
+            self.reads.append(path)
             return [InputFile.read(path, "")]
         files = []
         for folder, subdirs, names in os.walk(path, followlinks=False):
             subdirs.sort()
+            self.reads.append(Path(folder))
             for name in sorted(names + [d for d in subdirs if (Path(folder) / d).is_symlink()]):
                 full = Path(folder) / name
                 real = full.resolve()
@@ -452,6 +468,7 @@ class _Builder:
                     self.error(pointer, "E411", f"input {channel!r}: {rel} is a symlink out of the input folder")
                     continue
                 if real.is_file():
+                    self.reads.append(full)
                     files.append(InputFile.read(full, rel))
         if not files:
             self.error(
