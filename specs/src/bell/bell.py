@@ -1,17 +1,22 @@
 """Prepare a Bell state on the job's device and save the measurement counts as the job result.
 
-Run as the job's entry point (`bell`, a module run as __main__). Reads the device and
-hyperparameters from the environment the job container sets.
+The job's entry point is `bell`, a module without a callable, so the job container runs it
+as __main__. Everything comes from the container's environment through the SDK's in-job
+helpers: the device (`local:braket/braket_sv` runs the SDK's embedded state-vector
+simulator, offline) and the hyperparameters (strings: `shots` is "1000"). The result goes
+to <AMZN_BRAKET_JOB_RESULTS_DIR>/results.json, which is what the job's result() returns.
 """
 
-import json
-import os
+from braket.circuits import Circuit
+from braket.devices import Device
+from braket.jobs import get_hyperparameters, get_job_device_arn, save_job_result
 
 
-def device_for(arn: str):
+def device_for(arn: str) -> Device:
     if arn.startswith("local:"):
         from braket.devices import LocalSimulator
 
+        # local:<provider>/<simulator>: LocalSimulator takes the simulator's name.
         return LocalSimulator(arn.split("/", 1)[1])
     from braket.aws import AwsDevice
 
@@ -19,16 +24,11 @@ def device_for(arn: str):
 
 
 def main() -> None:
-    from braket.circuits import Circuit
-    from braket.jobs import save_job_result
-
-    with open(os.environ["AMZN_BRAKET_HP_FILE"]) as f:
-        hyperparameters = json.load(f)
-    shots = int(hyperparameters.get("shots", "100"))
-    device = device_for(os.environ["AMZN_BRAKET_DEVICE_ARN"])
+    shots = int(get_hyperparameters().get("shots", "100"))
+    device = device_for(get_job_device_arn())
     bell = Circuit().h(0).cnot(0, 1)
     counts = dict(device.run(bell, shots=shots).result().measurement_counts)
-    print(f"bell counts over {shots} shots: {counts}")
+    print(f"bell counts over {shots} shots on {get_job_device_arn()}: {counts}")
     save_job_result({"counts": counts, "shots": shots})
 
 
