@@ -1,0 +1,343 @@
+"""A small Amazon Braket endpoint for the deploy tests: hybrid jobs over REST, in memory.
+
+It serves the operations the deployer uses, at the paths and with the JSON shapes of
+botocore's braket service model (2019-09-01, rest-json):
+
+    CreateJob   POST /job                     -> 201 {"jobArn"}
+    GetJob      GET  /job/{jobArn}            -> 200 GetJobResponse
+    CancelJob   PUT  /job/{jobArn}/cancel     -> 200 {"jobArn", "cancellationStatus"}
+    SearchJobs  POST /jobs                    -> 200 {"jobs", "nextToken"}
+
+Errors are answered as rest-json services answer them (status code, x-amzn-ErrorType,
+{"message"}), so boto3's real parser, error classes and retry logic see what they would
+see from AWS. CreateJob requests are validated against the request schema derived from
+the same service model; clientToken is honoured (same token and body: the same job);
+a second job of an existing name is a ConflictException. Tests inject faults: error
+answers for the next N calls of an operation, and "lost responses", where the operation
+takes effect and the connection is then dropped without an answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jsonschema import Draft202012Validator
+
+from braket_jobspec.validate import REQUEST_SCHEMA, schema
+
+ACCOUNT = "123456789012"
+TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+_SCOPE = re.compile(r"^AWS4-HMAC-SHA256 Credential=[^/]+/\d{8}/([a-z0-9-]+)/braket/aws4_request, ")
+
+
+@dataclasses.dataclass
+class Fault:
+    """The next `count` calls of `op` fail: an error answer, or (drop) the call works and the answer is lost."""
+
+    op: str
+    count: int
+    status: int = 0
+    code: str = ""
+    message: str = ""
+    drop: bool = False
+
+
+@dataclasses.dataclass
+class Call:
+    op: str
+    status: int  # 0: no answer (connection dropped)
+    token: str = ""
+
+
+@dataclasses.dataclass
+class Job:
+    arn: str
+    request: dict[str, Any]
+    created: datetime.datetime
+    status: str = "QUEUED"
+    lifecycle: list[str] = dataclasses.field(default_factory=list)  # statuses still to come, one per GetJob
+    failure: str = ""
+    started: datetime.datetime | None = None
+    ended: datetime.datetime | None = None
+    events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def describe(self) -> dict[str, Any]:
+        body = {k: v for k, v in self.request.items() if k != "clientToken"}
+        body.update(jobArn=self.arn, status=self.status, createdAt=_iso(self.created), events=self.events)
+        if self.started:
+            body["startedAt"] = _iso(self.started)
+        if self.ended:
+            body["endedAt"] = _iso(self.ended)
+        if self.failure:
+            body["failureReason"] = self.failure
+        return body
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "jobArn": self.arn,
+            "jobName": self.request["jobName"],
+            "status": self.status,
+            "device": self.request["deviceConfig"]["device"],
+            "createdAt": _iso(self.created),
+        }
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+class BraketService:
+    """Start with start(), point boto3 at .url, inspect .jobs and .calls; stop() at the end."""
+
+    def __init__(self, account: str = ACCOUNT) -> None:
+        self.account = account
+        self.jobs: dict[str, Job] = {}
+        self.tokens: dict[str, tuple[str, str]] = {}  # clientToken -> (digest of the body, job ARN)
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.lifecycle: list[str] = []  # given to each new job
+        self.on_status: Callable[[Job, str], None] | None = None  # called on each status change
+        self.lock = threading.Lock()
+        self.validator = Draft202012Validator(schema(REQUEST_SCHEMA))
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- control ---------------------------------------------------------------------------
+
+    def start(self) -> BraketService:
+        service = self
+
+        class Handler(_Handler):
+            owner = service
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def inject(self, op: str, count: int = 1, **kwargs: Any) -> None:
+        with self.lock:
+            self.faults.append(Fault(op, count, **kwargs))
+
+    def forget_tokens(self) -> None:
+        """As when the service's idempotency window has passed."""
+        with self.lock:
+            self.tokens.clear()
+
+    def add_job(self, request: dict[str, Any], status: str = "COMPLETED") -> Job:
+        """A job made earlier (e.g. one whose checkpoints a new job copies)."""
+        with self.lock:
+            job = self._new_job(request, "us-west-2")
+            job.status = status
+            return job
+
+    def calls_of(self, op: str) -> list[Call]:
+        return [c for c in self.calls if c.op == op]
+
+    # -- operations --------------------------------------------------------------------------
+
+    def _fault(self, op: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.op == op and fault.count > 0:
+                fault.count -= 1
+                return fault
+        return None
+
+    def _new_job(self, request: dict[str, Any], region: str) -> Job:
+        arn = f"arn:aws:braket:{region}:{self.account}:job/{uuid.uuid4()}"
+        job = Job(arn, request, _now(), lifecycle=list(self.lifecycle))
+        job.events.append({"eventType": "WAITING_FOR_PRIORITY", "timeOfEvent": _iso(job.created)})
+        self.jobs[arn] = job
+        return job
+
+    def create_job(self, body: dict[str, Any], region: str) -> tuple[int, dict[str, Any]]:
+        errors = sorted(self.validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+        if errors:
+            first = errors[0]
+            where = ".".join(str(p) for p in first.absolute_path) or "body"
+            value = first.instance if not isinstance(first.instance, dict | list) else "..."
+            raise ServiceError(
+                400,
+                "ValidationException",
+                f"{len(errors)} validation error(s) detected: Value '{value}' at '{where}' failed to satisfy "
+                f"constraint: {first.message}",
+                reason="CreateJob request does not match the model",
+            )
+        token = body["clientToken"]
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        known = self.tokens.get(token)
+        if known is not None:
+            if known[0] != digest:
+                raise ServiceError(409, "ConflictException", "The clientToken was used with other parameters.")
+            return 201, {"jobArn": known[1]}
+        for job in self.jobs.values():
+            if job.request["jobName"] == body["jobName"]:
+                raise ServiceError(409, "ConflictException", f"A hybrid job named {body['jobName']} already exists.")
+        job = self._new_job(body, region)
+        self.tokens[token] = (digest, job.arn)
+        return 201, {"jobArn": job.arn}
+
+    def get_job(self, arn: str) -> tuple[int, dict[str, Any]]:
+        job = self._job(arn)
+        if job.lifecycle:
+            self._set_status(job, job.lifecycle.pop(0))
+        elif job.status == "CANCELLING":
+            self._set_status(job, "CANCELLED")
+        return 200, job.describe()
+
+    def cancel_job(self, arn: str) -> tuple[int, dict[str, Any]]:
+        job = self._job(arn)
+        if job.status in TERMINAL or job.status == "CANCELLING":
+            raise ServiceError(409, "ConflictException", f"Hybrid job is already {job.status}.")
+        job.lifecycle = []
+        self._set_status(job, "CANCELLING")
+        return 200, {"jobArn": arn, "cancellationStatus": "CANCELLING"}
+
+    def search_jobs(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if "filters" not in body:
+            raise ServiceError(400, "ValidationException", "1 validation error detected: Value null at 'filters'")
+        size = int(body.get("maxResults") or 100)
+        start = int(body.get("nextToken") or 0)
+        ordered = sorted(self.jobs.values(), key=lambda j: j.created)
+        page = ordered[start : start + size]
+        answer: dict[str, Any] = {"jobs": [j.summary() for j in page]}
+        if start + size < len(ordered):
+            answer["nextToken"] = str(start + size)
+        return 200, answer
+
+    def _job(self, arn: str) -> Job:
+        job = self.jobs.get(arn)
+        if job is None:
+            raise ServiceError(404, "ResourceNotFoundException", f"Hybrid job {arn} not found.")
+        return job
+
+    def _set_status(self, job: Job, status: str) -> None:
+        job.status = status
+        moment = _now()
+        if status == "RUNNING" and job.started is None:
+            job.started = moment
+        if status in TERMINAL:
+            job.ended = moment
+        if status == "FAILED" and not job.failure:
+            job.failure = "AlgorithmError: the entry point exited with status 1"
+        job.events.append({"eventType": status if status != "CANCELLING" else "CANCELLED", "timeOfEvent": _iso(moment)})
+        if self.on_status is not None:
+            self.on_status(job, status)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: BraketService
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests read .calls instead
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def _route(self) -> tuple[str, str]:
+        path = urlsplit(self.path).path
+        if self.command == "POST" and path == "/job":
+            return "CreateJob", ""
+        if self.command == "POST" and path == "/jobs":
+            return "SearchJobs", ""
+        match = re.fullmatch(r"/job/([^/]+)(/cancel)?", path)
+        if match and self.command == "GET" and not match.group(2):
+            return "GetJob", unquote(match.group(1))
+        if match and self.command == "PUT" and match.group(2):
+            return "CancelJob", unquote(match.group(1))
+        return "", ""
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        op, arn = self._route()
+        service = self.owner
+        token = ""
+        try:
+            if not op:
+                raise ServiceError(404, "UnknownOperationException", f"{self.command} {self.path}")
+            scope = _SCOPE.match(self.headers.get("Authorization", ""))
+            if scope is None or not self.headers.get("X-Amz-Date"):
+                raise ServiceError(403, "AccessDeniedException", "Missing or malformed SigV4 signature for braket.")
+            region = scope.group(1)
+            body = json.loads(raw or b"{}")
+            token = str(body.get("clientToken", "")) if isinstance(body, dict) else ""
+            with service.lock:
+                fault = service._fault(op)
+                if fault is not None and not fault.drop:
+                    raise ServiceError(fault.status, fault.code, fault.message or fault.code)
+                if op == "CreateJob":
+                    status, answer = service.create_job(body, region)
+                elif op == "GetJob":
+                    status, answer = service.get_job(arn)
+                elif op == "CancelJob":
+                    status, answer = service.cancel_job(arn)
+                else:
+                    status, answer = service.search_jobs(body)
+                if fault is not None:  # it took effect; the answer is lost
+                    service.calls.append(Call(op, 0, token))
+                    self.close_connection = True
+                    return
+                service.calls.append(Call(op, status, token))
+        except ServiceError as exc:
+            with service.lock:
+                service.calls.append(Call(op, exc.status, token))
+            self._answer(exc.status, {"message": exc.message, **exc.extra}, exc.code)
+            return
+        except (ValueError, KeyError, TypeError) as exc:
+            with service.lock:
+                service.calls.append(Call(op, 400, token))
+            self._answer(400, {"message": f"Invalid request body: {exc}"}, "ValidationException")
+            return
+        self._answer(status, answer)
+
+    def _answer(self, status: int, body: dict[str, Any], error: str = "") -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if error:
+            self.send_header("x-amzn-ErrorType", error)
+        self.end_headers()
+        self.wfile.write(data)
