@@ -286,11 +286,10 @@ class Deployment:
                 outcome.arn = str(braket.create_job(**artifact.request)["jobArn"])
                 outcome.how = "created"
             except aws_errors() as exc:
-                if error_code(exc) == "ConflictException" and self.adopt_existing(outcome, exc):
-                    pass
-                else:
-                    if error_code(exc) != "ConflictException":
-                        self.fail(exc, artifact, "calling braket:CreateJob")
+                if error_code(exc) != "ConflictException":
+                    ok = self.fail(exc, artifact, "calling braket:CreateJob")
+                    continue
+                if not self.adopt_existing(outcome, exc):
                     ok = False
                     continue
             if self.options.fmt == "text":
@@ -336,9 +335,12 @@ class Deployment:
     # -- 5. following ----------------------------------------------------------------------
 
     def follow(self) -> bool:
-        jobs = [Followed(o.arn, o.artifact.job_name) for o in self.outcomes if o.arn]
-        first = self.outcomes[0].artifact.region
-        clients = self.clients(first)
+        jobs = []
+        for o in self.outcomes:
+            if o.arn:
+                clients = self.clients(o.artifact.region)  # jobs of several regions: each its own clients
+                jobs.append(Followed(o.arn, o.artifact.job_name, braket=clients.braket, logs=clients.logs))
+        clients = self.clients(self.outcomes[0].artifact.region)
         quiet = io.StringIO()  # JSON and SARIF keep stdout and stderr for the machine-readable result
         watcher = Watcher(
             clients.braket,

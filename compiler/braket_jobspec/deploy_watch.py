@@ -24,6 +24,8 @@ class Followed:
     failure: str = ""
     tokens: dict[str, str] = dataclasses.field(default_factory=dict)  # log stream -> next token
     logs_readable: bool = True
+    braket: Any = None  # the clients of the job's region (default: the watcher's)
+    logs: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Watcher:
                 if job.status in TERMINAL:
                     continue
                 try:
-                    answer = self.braket.get_job(jobArn=job.arn)
+                    answer = (job.braket or self.braket).get_job(jobArn=job.arn)
                 except aws_errors() as exc:  # retries are botocore's; keep following after a bad poll
                     self.err.write(f"jobspec: {job.name}: GetJob failed, retrying: {exc}\n")
                     continue
@@ -102,31 +104,31 @@ class Watcher:
         if not job.logs_readable:
             return
         try:
-            streams = self._streams(job.name)
-            for stream in streams:
-                self._drain(job, stream, prefix)
+            logs = job.logs or self.logs
+            for stream in self._streams(logs, job.name):
+                self._drain(logs, job, stream, prefix)
         except aws_errors() as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 return  # no log group or stream yet: the job has not started
             job.logs_readable = False
             self.err.write(f"jobspec: {job.name}: cannot read its logs ({exc}); following the status only\n")
 
-    def _streams(self, name: str) -> list[str]:
+    def _streams(self, logs: Any, name: str) -> list[str]:
         names: list[str] = []
-        pages = self.logs.get_paginator("describe_log_streams").paginate(
+        pages = logs.get_paginator("describe_log_streams").paginate(
             logGroupName=LOG_GROUP, logStreamNamePrefix=f"{name}/"
         )
         for page in pages:
             names += [s["logStreamName"] for s in page.get("logStreams", [])]
         return sorted(names)
 
-    def _drain(self, job: Followed, stream: str, prefix: bool) -> None:
+    def _drain(self, logs: Any, job: Followed, stream: str, prefix: bool) -> None:
         for _ in range(LOG_PAGES_PER_POLL):
             kwargs: dict[str, Any] = {"logGroupName": LOG_GROUP, "logStreamName": stream, "startFromHead": True}
             token = job.tokens.get(stream)
             if token:
                 kwargs["nextToken"] = token
-            page = self.logs.get_log_events(**kwargs)
+            page = logs.get_log_events(**kwargs)
             for event in page.get("events", []):
                 line = str(event.get("message", "")).rstrip("\n")
                 self.out.write(f"[{job.name}] {line}\n" if prefix else f"{line}\n")

@@ -238,6 +238,12 @@ class BraketService:
             answer["nextToken"] = str(start + size)
         return 200, answer
 
+    def _regional(self, arn: str, region: str) -> str:
+        """A job is found only through the endpoint of its own region, as in AWS."""
+        if arn.split(":")[3:4] != [region]:
+            raise ServiceError(404, "ResourceNotFoundException", f"Hybrid job {arn} not found in {region}.")
+        return arn
+
     def _job(self, arn: str) -> Job:
         job = self.jobs.get(arn)
         if job is None:
@@ -309,9 +315,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if op == "CreateJob":
                     status, answer = service.create_job(body, region)
                 elif op == "GetJob":
-                    status, answer = service.get_job(arn)
+                    status, answer = service.get_job(service._regional(arn, region))
                 elif op == "CancelJob":
-                    status, answer = service.cancel_job(arn)
+                    status, answer = service.cancel_job(service._regional(arn, region))
                 else:
                     status, answer = service.search_jobs(body)
                 if fault is not None:  # it took effect; the answer is lost

@@ -9,7 +9,7 @@ import boto3
 
 from braket_jobspec.deploy_watch import LOG_GROUP, Backoff, Followed, Watcher
 
-from .support import REGION, make_project
+from .support import COMPILE_CONTEXT, REGION, make_project
 
 FAST = ["--poll-interval", "0.02", "--max-poll-interval", "0.1", "--wait-timeout", "30"]
 
@@ -126,4 +126,23 @@ def test_json_output_stays_json_while_waiting(project: Any, cli: Any, deploy: An
     assert result.code == 0, result.err
     [job] = json.loads(result.out)["jobs"]
     assert job["status"] == "COMPLETED" and job["how"] == "created"
-    assert json.loads(result.err) == {"diagnostics": [], "version": 1}
+    assert json.loads(result.err)["diagnostics"] == []
+
+
+def test_jobs_of_two_regions_are_each_followed_in_their_own_region(project: Any, cli: Any, deploy: Any) -> None:
+    build = make_project(project, cli)
+    project.write(
+        "specs/qpu.yaml",
+        "device: arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1\nsource_module: ../algo\n"
+        "entry_point: algo.run:main\njob_name: on-the-qpu\n",
+    )
+    assert cli("compile", "specs", "-o", "build", *COMPILE_CONTEXT, cwd=project.root).code == 0
+    deploy.braket.lifecycle = ["RUNNING", "COMPLETED"]
+
+    result = deploy(str(build), "build/qpu.json", "--wait", *FAST, cwd=project.root)
+
+    assert result.code == 0, result.err
+    regions = sorted(job.arn.split(":")[3] for job in deploy.braket.jobs.values())
+    assert regions == ["us-east-1", "us-west-2"]
+    assert all(job.status == "COMPLETED" for job in deploy.braket.jobs.values())
+    assert result.out.splitlines() == [job.arn for job in deploy.braket.jobs.values()]
