@@ -101,8 +101,12 @@ def write_tree(root: Path) -> None:
 
 
 def dump_yaml(spec: dict[str, Any]) -> str:
+    # Block style: ruamel's emitter writes plain `?0` inside flow mappings, which its own
+    # parser then refuses (found by this test); in block style both agree.
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
     out = io.StringIO()
-    YAML(typ="safe", pure=True).dump(spec, out)
+    yaml.dump(spec, out)
     return out.getvalue()
 
 
