@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: compile check test lint types unit golden request-schema clean
+.PHONY: compile check test lint types unit golden request-schema clean conformance
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ types: $(READY)
 
 unit: $(READY)
 	$(BIN)/python -m pytest -q
+
+# The compiler against the real Braket SDK, offline (tests/conformance): the SDK is the
+# `conformance` extra, installed into .venv on first use (it needs Python >= 3.11).
+CONFORMANCE := $(VENV)/.conformance
+
+$(CONFORMANCE): $(READY) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,conformance]'
+	$(BIN)/python -c 'import braket.jobs.quantum_job_creation' || \
+		{ echo "make conformance: the Braket SDK did not install (it needs Python >= 3.11)" >&2; exit 1; }
+	touch $(CONFORMANCE)
+
+conformance: $(CONFORMANCE)   ## differential tests against the Braket SDK; ends with the counts line
+	$(BIN)/python -m pytest -q tests/conformance
 
 golden: $(READY)    ## rewrite build/ after an intended change of output
 	$(BIN)/jobspec compile

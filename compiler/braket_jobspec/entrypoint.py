@@ -54,13 +54,15 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
     elif f"{base}/__init__.py" in members:
         path = f"{base}/__init__.py"
     elif base in dirs:
+        if func is None and f"{base}/__main__.py" in members:
+            return None  # a namespace package runs its __main__ (runpy.run_module), as the SDK accepts
         if func is not None:
             return Problem(
                 f"{module!r} is a folder without __init__.py, so it has no callable {func!r}",
                 f"add {base}/__init__.py defining {func}, or name a module inside the folder",
             )
         return Problem(
-            f"{module!r} is a folder without __init__.py or __main__ code the container can run",
+            f"{module!r} is a folder without __init__.py or __main__.py: the container has nothing to run",
             "name a module inside it, e.g. " + repr(_examples(members, dirs, base)[:1]),
         )
     else:

@@ -165,6 +165,7 @@ class _Builder:
         user_image = self.image(region)
         source = self.source()
         inputs = self.inputs()
+        self.sdk_addressable(source)
         if self.diags and any(d.is_error for d in self.diags):
             return None
 
@@ -278,6 +279,32 @@ class _Builder:
             ),
         }
         return Compiled(request, manifest, self.origins, source.get("archive"), self.reads)
+
+    def sdk_addressable(self, source: dict[str, Any]) -> None:
+        """S3 locations the SDK writes to itself must be URIs its parse_s3_uri can split.
+
+        The SDK uploads (or copies) the source to <code_location>/source.tar.gz and copies
+        earlier checkpoints to the checkpoint s3Uri; a bucket with dots or a URI without a
+        key makes it fail with "Not a valid S3 uri" (before any region check).
+        """
+        code_location = self.given("code_location")
+        if isinstance(code_location, str):
+            target = f"{code_location}/source.tar.gz"
+            if source.get("manifest", {}).get("uri") != target and not is_s3_uri(target):
+                self.unaddressable("/code_location", "code_location", code_location)
+        checkpoint = self.spec.get("checkpoint_config") or {}
+        s3_uri = checkpoint.get("s3Uri") if isinstance(checkpoint, dict) else None
+        if self.given("copy_checkpoints_from_job") and s3_uri and not is_s3_uri(s3_uri):
+            self.unaddressable("/checkpoint_config/s3Uri", "checkpoint_config.s3Uri", s3_uri)
+
+    def unaddressable(self, pointer: str, what: str, value: str) -> None:
+        self.error(
+            pointer,
+            "E413",
+            f"{what} {value!r} is not an S3 location the SDK can write to",
+            "the SDK splits it as s3://<bucket>/<key> with a bucket name without dots (or "
+            "https://<bucket>.s3.<region>.amazonaws.com/<key>) and fails otherwise",
+        )
 
     def region(self, device: str) -> str | None:
         """The job's region: a regional device ARN decides it, as AwsQuantumJob.create does."""
