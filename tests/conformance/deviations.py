@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from braket_jobspec import pointer as ptr
 from braket_jobspec.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from .sdk_run import SdkRun
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deviations.md"
 _HEADING = re.compile(r"^## (DEV-\d{3})\b", re.M)
@@ -166,12 +169,43 @@ def _tag_rejected(key: str, value: Any) -> bool:
 # --------------------------------------------------------------------------- rules
 
 
-def _is_falsy(value: Any) -> bool:
-    return value is not MISSING and not value and value is not True
+# Spec keys whose empty string the spec schema documents as "use the default", as the SDK's `or` does.
+_EMPTY_MEANS_DEFAULT = {
+    "job_name",
+    "role_arn",
+    "image_uri",
+    "code_location",
+    "entry_point",
+    "reservation_arn",
+    "copy_checkpoints_from_job",
+}
 
 
-def explain_rejection(diag: Diagnostic, spec: dict[str, Any]) -> str | None:
+def _sdk_treats_as_absent(top: str, parts: list[str], value: Any) -> bool:
+    """A null, empty or falsy wrong-typed value the SDK's `x or default` silently replaces (DEV-016)."""
+    if len(parts) == 1:
+        if value == "":
+            return top not in _EMPTY_MEANS_DEFAULT
+        return value is None or value is False or value == 0 or value == []
+    return top == "input_data" and len(parts) == 2 and value == ""
+
+
+def _inside(path: Path, base: Path) -> bool:
+    return path == base or base in path.parents
+
+
+def _sdk_found_files(channel_value: Any, sdk: SdkRun | None) -> bool:
+    """Whether the SDK uploaded a file inside the exact local path of a channel (so it is not missing)."""
+    if sdk is None or not isinstance(channel_value, str):
+        return False
+    base = (sdk.cwd / channel_value).resolve()
+    return any(u.channel_call is not None and _inside(u.resolved, base) for u in sdk.journal.uploads)
+
+
+def explain_rejection(diag: Diagnostic, spec: dict[str, Any], sdk: SdkRun | None = None) -> str | None:
     """The deviation that explains one of our errors on a spec the SDK does not reject there."""
+    from braket.aws.aws_session import AwsSession
+
     pointer, code, message = diag.pointer, diag.code, diag.message
     parts = ptr.split(pointer)
     value = lookup(spec, pointer)
@@ -185,11 +219,14 @@ def explain_rejection(diag: Diagnostic, spec: dict[str, Any]) -> str | None:
         return "DEV-007"
     if pointer == "/distribution" and value != "data_parallel":
         return "DEV-008"
-    if (top == "input_data" and parts[-1:] == ["s3_data"]) or code == "E410":
-        return "DEV-011"
-    if code.startswith("E2") and (
-        (len(parts) == 1 and _is_falsy(value)) or (top == "input_data" and len(parts) == 2 and value == "")
+    s3_data = lookup(spec, pointer if parts[-1:] == ["s3_data"] else ptr.join(pointer, "s3_data"))
+    if (
+        top == "input_data"
+        and (parts[-1:] == ["s3_data"] or code == "E410")
+        and not (isinstance(s3_data, str) and AwsSession.is_s3_uri(s3_data))
     ):
+        return "DEV-011"
+    if code.startswith("E2") and _sdk_treats_as_absent(top, parts, value):
         return "DEV-016"
     if code == "E409":
         if "relative entry point" in message or "is not of the form" in message:
@@ -198,7 +235,7 @@ def explain_rejection(diag: Diagnostic, spec: dict[str, Any]) -> str | None:
             return "DEV-003"
         if "is not in the source" in message or "folder without __init__.py" in message:
             return "DEV-002"
-    if (code == "E401" and top == "input_data") or code == "E412":
+    if ((code == "E401" and top == "input_data") or code == "E412") and not _sdk_found_files(value, sdk):
         return "DEV-006"
     if code in ("E402", "E411") or (code == "E408" and "symlink points outside" in message):
         return "DEV-015"
