@@ -87,7 +87,7 @@ def test_a_failing_spec_keeps_its_previous_outputs(tree: Project, cli) -> None: 
     tree.source("specs/algo.py", "def main():\n    return 3\n")
     run = cli("compile", *CONTEXT, cwd=tree.root)
     assert run.code == 1
-    assert "specs/a.yaml:3:11: E205" in run.err
+    assert "specs/a.yaml:3:14: E205" in run.err  # at the '_' of not_valid
     assert (tree.root / "build/a.json").read_bytes() == before  # untouched
     assert (
         json.loads((tree.root / "build/sub/b.manifest.json").read_text())["source"]["members"][0]["size"] == 25

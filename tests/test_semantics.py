@@ -93,11 +93,13 @@ def test_valid_job_names(project: Project, name: str) -> None:
     assert request_of(spec(project, f"job_name: {name}\n"))["jobName"] == name
 
 
-@pytest.mark.parametrize("name", ["job_case", "-leading", "trailing-", "X" * 51, "dots.in.name"])
-def test_invalid_job_names_are_rejected_at_the_field(project: Project, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "col"), [("job_case", 14), ("-leading", 11), ("trailing-", 19), ("X" * 51, 11), ("dots.in.name", 15)]
+)
+def test_invalid_job_names_are_rejected_at_the_field(project: Project, name: str, col: int) -> None:
     (error,) = errors_of(spec(project, f"job_name: {name}\n"))
     assert error.pointer == "/job_name"
-    assert (error.line, error.col) == (3, 11)
+    assert (error.line, error.col) == (3, col)  # at the offending character (issue 4)
 
 
 def test_default_name_from_an_image_with_an_underscore_fails_like_the_sdk(project: Project) -> None:
@@ -367,7 +369,7 @@ def test_missing_or_empty_local_input_is_an_error(project: Project, setup: str, 
 def test_channel_limits_of_the_service(project: Project) -> None:
     channels = "".join(f"  c{i}: s3://b/k{i}\n" for i in range(21))
     (error,) = errors_of(spec(project, f"input_data:\n{channels}"))
-    assert error.pointer == "/input_data" and "21 entries" in error.message
+    assert error.pointer == "/input_data" and "21 channels" in error.message
 
 
 # --- output, checkpoints, stopping, tags, reservation (section 8) -----------------------------------------------

@@ -132,13 +132,22 @@ def check_context(ctx: Context, origin: str) -> list[Diagnostic]:
     """Formats of the context values; origin names where they came from (a flag or a file)."""
     diags = []
 
-    def bad(field: str, value: str, rule: str) -> None:
-        diags.append(Diagnostic(origin, 0, 0, "E303", f"{field} {value!r} is not valid: {rule}"))
+    def bad(field: str, value: str, rule: str, hint: str) -> None:
+        diags.append(Diagnostic(origin, 0, 0, "E303", f"{field} {value!r} is not valid: {rule}", hint=hint))
 
     if ctx.region is not None and not REGION.match(ctx.region):
-        bad("region", ctx.region, "expected an AWS region such as us-west-2")
+        from .images import regions
+        from .suggest import did_you_mean
+
+        hint = did_you_mean(ctx.region, regions()) or f"Braket job regions: {', '.join(regions())}"
+        bad("region", ctx.region, "expected an AWS region such as us-west-2", hint)
     if ctx.account_id is not None and not ACCOUNT.match(ctx.account_id):
-        bad("account_id", ctx.account_id, "expected 12 digits")
+        bad("account_id", ctx.account_id, "expected 12 digits", "e.g. 123456789012 (leading zeros included)")
     if ctx.stamp is not None and not STAMP.match(ctx.stamp):
-        bad("stamp", ctx.stamp, "expected 1 to 32 letters and digits, such as a millisecond timestamp")
+        bad(
+            "stamp",
+            ctx.stamp,
+            "expected 1 to 32 letters and digits, such as a millisecond timestamp",
+            "e.g. 1700000000000, or leave it out to derive the stamp from the content",
+        )
     return diags

@@ -50,6 +50,65 @@ class Diagnostic:
         return dataclasses.asdict(self)
 
 
+# A short title per code, for SARIF rules and the docs (docs/diagnostics.md has one section
+# per code, with its meaning and a bad and a fixed example).
+TITLES: dict[str, str] = {
+    "E101": "file over the size limit",
+    "W102": "byte order mark",
+    "E103": "not UTF-8 text",
+    "W104": "mixed line endings",
+    "E104": "unknown spec format",
+    "E105": "spec file cannot be read",
+    "E110": "YAML directive",
+    "E111": "invalid YAML",
+    "E112": "several YAML documents",
+    "E113": "empty file",
+    "E114": "document is not a mapping",
+    "E115": "anchor, alias or merge key",
+    "E116": "key that is not a string",
+    "E117": "duplicate key",
+    "E118": "nesting too deep",
+    "E119": "date or time where a string is meant",
+    "E120": "number JSON cannot carry",
+    "E121": "YAML tag",
+    "E122": "tab in indentation",
+    "E123": "too many keys and values",
+    "E130": "invalid TOML",
+    "E201": "unknown key",
+    "E202": "missing required key",
+    "E203": "wrong type",
+    "E204": "value not allowed",
+    "E205": "value not in the required format",
+    "E206": "value out of bounds",
+    "E207": "reserved tag prefix",
+    "E301": "invalid project config",
+    "E302": "unknown or wrong key in the project config",
+    "E303": "invalid context value",
+    "E304": "no region",
+    "E305": "no default bucket",
+    "E306": "no role",
+    "E307": "unknown environment",
+    "E401": "path not found",
+    "E402": "path outside the repository",
+    "E403": "not a device ARN",
+    "E404": "unknown image or framework",
+    "E405": "image not published in the region",
+    "E406": "S3 source without entry point",
+    "E407": "S3 source is not a .tar.gz archive",
+    "E408": "source cannot be archived",
+    "E409": "entry point not found",
+    "E410": "not an S3 URI",
+    "E411": "input symlink out of its folder",
+    "E412": "empty input folder",
+    "W401": "number sent differently than written",
+    "W402": "value looks like an AWS credential",
+    "E501": "request breaks a CreateJob constraint",
+    "E801": "compiled output missing",
+    "E802": "compiled output stale",
+    "E803": "compiled output without a spec",
+}
+
+
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 

@@ -63,7 +63,7 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
             )
         return Problem(
             f"{module!r} is a folder without __init__.py or __main__.py: the container has nothing to run",
-            "name a module inside it, e.g. " + repr(_examples(members, dirs, base)[:1]),
+            "name a module inside it, e.g. " + (", ".join(_examples(members, dirs, base)[:3]) or f"{module}.main"),
         )
     else:
         return _missing(module, members, dirs)

@@ -1,16 +1,30 @@
-"""Diagnostics out: text for people, JSON for tools, workflow commands for GitHub, SARIF."""
+"""Diagnostics out: text for people, JSON for tools, workflow commands for GitHub, SARIF.
+
+Every format carries the same fields; docs/diagnostics.md describes each one.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from .diagnostics import Diagnostic
 
 FORMATS = ("text", "json", "github", "sarif")
+JSON_VERSION = 1
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "hint": "\033[2m", "reset": "\033[0m", "bold": "\033[1m"}
+
+
+def use_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """Color only for a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM=dumb."""
+    env = os.environ if environ is None else environ
+    if "NO_COLOR" in env or env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def write(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO, color: bool = False) -> None:
@@ -27,6 +41,7 @@ def write(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO, color: bo
 
 
 def render_text(d: Diagnostic, color: bool = False) -> str:
+    """`file:line:col: CODE message`, then `  hint: ...` (the compiler convention editors can click)."""
     if not color:
         return str(d)
     c = _COLORS
@@ -39,8 +54,13 @@ def render_text(d: Diagnostic, color: bool = False) -> str:
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:
-    """{"version": 1, "diagnostics": [...]}: every field of each diagnostic; stable order."""
-    body = {"version": 1, "diagnostics": [d.as_dict() for d in diagnostics]}
+    """Version 1: {"version", "errors", "warnings", "diagnostics": [every field of each]}; keys sorted."""
+    body = {
+        "version": JSON_VERSION,
+        "errors": sum(d.severity == "error" for d in diagnostics),
+        "warnings": sum(d.severity == "warning" for d in diagnostics),
+        "diagnostics": [d.as_dict() for d in diagnostics],
+    }
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -131,7 +131,10 @@ class _Builder:
                 pointer,
                 "E401",
                 f"{what} {value!r} not found",
-                f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})",
+                "it is read as a local path: the SDK takes an S3 URI only as s3://<bucket>/<key>, "
+                "with no dot in the bucket name"
+                if value[:3].lower() == "s3:"
+                else f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})",
             )
             return None
         root = self.options.root.resolve()
@@ -139,7 +142,8 @@ class _Builder:
             self.error(
                 pointer,
                 "E402",
-                f"{what} {value!r} is outside the repository ({resolved})",
+                f"{what} {value!r} is outside the repository: it resolves to "
+                f"{Path(os.path.relpath(resolved, root)).as_posix()}, relative to the repository root",
                 "keep sources and inputs in the repository, or pass --allow-outside-root",
             )
             return None
@@ -360,11 +364,14 @@ class _Builder:
         return str(value)
 
     def unsupported_region(self, pointer: str, region: str, what: str) -> None:
+        from .suggest import did_you_mean
+
         self.error(
             pointer,
             "E405",
             f"{what} is not published in region {region!r}",
-            f"supported regions: {', '.join(images.regions())}; or give a full image_uri",
+            did_you_mean(region, images.regions())
+            or f"supported regions: {', '.join(images.regions())}; or give a full image_uri",
         )
 
     def source(self) -> dict[str, Any]:
@@ -492,7 +499,12 @@ class _Builder:
                 real = full.resolve()
                 rel = full.relative_to(path).as_posix()
                 if full.is_symlink() and not (real == path or path in real.parents):
-                    self.error(pointer, "E411", f"input {channel!r}: {rel} is a symlink out of the input folder")
+                    self.error(
+                        pointer,
+                        "E411",
+                        f"input {channel!r}: {rel} is a symlink out of the input folder",
+                        "copy the file into the folder, or make it a channel of its own",
+                    )
                     continue
                 if real.is_file():
                     self.reads.append(full)

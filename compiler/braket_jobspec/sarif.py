@@ -1,29 +1,38 @@
-"""SARIF 2.1.0, for code scanning."""
+"""SARIF 2.1.0, for code scanning (GitHub's upload-sarif and other viewers).
+
+One run, one rule per code that occurs (with its title and a link to its section of
+docs/diagnostics.md), one result per diagnostic. File names are relative URIs, as
+code scanning resolves them against the repository; columns count characters.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from . import __version__
-from .diagnostics import Diagnostic
+from .diagnostics import TITLES, Diagnostic
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/braket-jobspec/braket-jobspec/blob/main/docs/diagnostics.md"
+
+
+def artifact_uri(file: str) -> str:
+    """A file name as a URI reference: POSIX separators, unsafe characters percent-encoded."""
+    return quote(file.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~")
 
 
 def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
     codes = sorted({d.code for d in diagnostics})
     results = []
     for d in diagnostics:
-        region: dict[str, Any] = {}
+        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(d.file)}}}
         if d.line:
-            region = {"startLine": d.line, "startColumn": d.col}
-            if d.end_line:
-                region |= {"endLine": d.end_line, "endColumn": d.end_col}
-        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": d.file}}}
-        if region:
+            region: dict[str, Any] = {"startLine": d.line, "startColumn": max(d.col, 1)}
+            if d.end_line >= d.line and d.end_col:
+                region |= {"endLine": d.end_line, "endColumn": max(d.end_col, 1)}
             location["physicalLocation"]["region"] = region
         text = d.message + (f" (hint: {d.hint})" if d.hint else "")
         result: dict[str, Any] = {
@@ -36,6 +45,12 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
         if d.pointer:
             result["properties"] = {"jsonPointer": d.pointer}
         results.append(result)
+    rules = []
+    for code in codes:
+        rule: dict[str, Any] = {"id": code, "helpUri": f"{INFO_URI}#{code.lower()}"}
+        if code in TITLES:
+            rule["shortDescription"] = {"text": TITLES[code]}
+        rules.append(rule)
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -46,9 +61,10 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
                         "name": "jobspec",
                         "informationUri": INFO_URI,
                         "version": __version__,
-                        "rules": [{"id": c, "helpUri": f"{INFO_URI}#{c.lower()}"} for c in codes],
+                        "rules": rules,
                     }
                 },
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],

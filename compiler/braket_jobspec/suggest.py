@@ -22,12 +22,17 @@ def distance(a: str, b: str) -> int:
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The nearest choice within a third of the word's length (at least 2 edits), if any."""
+    choices = list(choices)
     best: tuple[int, str] | None = None
     limit = max(2, len(word) // 3)
     for choice in choices:
         d = distance(word, choice)
         if d <= limit and (best is None or d < best[0]):
             best = (d, choice)
+    if best is None and len(word) >= 4:
+        # A shortened name (`stopping` for `stopping_condition`): the one choice it begins.
+        starts = [c for c in choices if c.lower().startswith(word.lower())]
+        return starts[0] if len(starts) == 1 else None
     return best[1] if best else None
 
 
@@ -35,3 +40,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the nearest choice, or ''."""
     found = closest(word, choices)
     return f"did you mean {found!r}?" if found else ""
+
+
+def closest_few(word: str, choices: Iterable[str], count: int = 3) -> list[str]:
+    """The count nearest choices by edit distance (ties in the choices' order)."""
+    ranked = sorted(enumerate(choices), key=lambda item: (distance(word, item[1]), item[0]))
+    return [choice for _, choice in ranked[:count]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -78,11 +77,10 @@ def settings(args: argparse.Namespace) -> Settings:
 def emit(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO | None = None) -> None:
     """Write diagnostics, ordered, in the chosen format (color only for a terminal, never with NO_COLOR)."""
     from ..diagnostics import ordered
-    from ..report import write
+    from ..report import use_color, write
 
     stream = stream or sys.stderr
-    color = fmt == "text" and stream.isatty() and "NO_COLOR" not in os.environ
-    write(ordered(diagnostics), fmt, stream, color)
+    write(ordered(diagnostics), fmt, stream, fmt == "text" and use_color(stream))
 
 
 def summary(args: argparse.Namespace, text: str) -> None:
