@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import pointer as ptr
 from .diagnostics import Diagnostic
+from .pointer import SourceMap
 
 CONFIG_NAME = "jobspec.toml"
 STAMP = re.compile(r"^[A-Za-z0-9]{1,32}$")
@@ -41,6 +44,25 @@ class Context:
 
 
 @dataclasses.dataclass(frozen=True)
+class Layer:
+    """Spec fields an environment adds: its default tags (under the spec) or its overrides (over it)."""
+
+    label: str  # how explain names it, e.g. "environment prod (overrides)"
+    data: dict[str, Any]
+    source_map: SourceMap  # pointers of data; spans name the config file
+    file: str = ""  # the config file, as diagnostics name it
+    folder: Path | None = None  # relative paths in data are relative to it (the config's folder)
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvironmentLayers:
+    """An environment's spec layers; either may be None."""
+
+    defaults: Layer | None = None
+    overrides: Layer | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class ProjectConfig:
     """The parsed project config: named environments and the default one."""
 
@@ -48,6 +70,7 @@ class ProjectConfig:
     environments: dict[str, Context]
     default_environment: str | None
     exclude: tuple[str, ...] = ()  # globs, relative to the config's folder, that are not specs
+    layers: dict[str, EnvironmentLayers] = dataclasses.field(default_factory=dict)
 
     @property
     def root(self) -> Path | None:
@@ -95,6 +118,7 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
         error("/exclude", "exclude must be a list of glob patterns")
         exclude = []
     envs: dict[str, Context] = {}
+    layers: dict[str, EnvironmentLayers] = {}
     raw_envs = data.get("environments", {})
     if not isinstance(raw_envs, dict):
         error("/environments", "environments must be a table of [environments.<name>] tables")
@@ -106,17 +130,20 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
             continue
         fields: dict[str, Any] = {}
         for key, value in values.items():
+            if key in _LAYER_KEYS:
+                continue
             if key not in _FIELDS:
                 error(
                     f"{base}/{key}",
                     f"unknown key {key!r} in environment {name!r}",
-                    "expected region, account_id, default_bucket, default_role_arn, stamp",
+                    "expected region, account_id, default_bucket, default_role_arn, stamp, [tags], [overrides]",
                 )
             elif not isinstance(value, str):
                 error(f"{base}/{key}", f"{key} must be a string")
             else:
                 fields[key] = value
         envs[name] = Context(**fields, environment=name)
+        layers[name] = _layers(name, values, base, smap, file, path, error)
     default = data.get("default_environment")
     if default is not None and default not in envs:
         error(
@@ -125,7 +152,66 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
             f"define [environments.{default}]",
         )
         default = None
-    return ProjectConfig(path, envs, default, tuple(exclude)), diags
+    return ProjectConfig(path, envs, default, tuple(exclude), layers), diags
+
+
+_LAYER_KEYS = ("tags", "overrides")
+
+
+def _layers(
+    name: str,
+    values: dict[str, Any],
+    base: str,
+    smap: SourceMap,
+    file: str,
+    path: Path | None,
+    error: Callable[[str, str, str], None],
+) -> EnvironmentLayers:
+    """An environment's [tags] (defaults under the spec) and [overrides] (over it), as spec layers."""
+    folder = path.parent if path else None
+    defaults = overrides = None
+    tags = values.get("tags")
+    if tags is not None:
+        if not isinstance(tags, dict):
+            error(f"{base}/tags", f"tags of environment {name!r} must be a table of strings", "")
+        else:
+            good = {}
+            for key, value in tags.items():
+                if isinstance(value, str):
+                    good[key] = value
+                else:
+                    error(ptr.join(base, "tags", key), f"tag {key!r} must be a string", "quote it")
+            data = {"tags": good}
+            defaults = Layer(
+                f"environment {name} (default tags)", data, _reroot(smap, f"{base}/tags", "/tags", file), file, folder
+            )
+    raw = values.get("overrides")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            error(f"{base}/overrides", f"overrides of environment {name!r} must be a table of spec fields", "")
+        else:
+            for key in ("extends", "unset"):
+                if key in raw:
+                    error(
+                        ptr.join(base, "overrides", key),
+                        f"{key!r} is not allowed in overrides",
+                        "an environment's overrides are plain spec fields; put extends and unset in the spec",
+                    )
+            data = {k: v for k, v in raw.items() if k not in ("extends", "unset")}
+            overrides = Layer(
+                f"environment {name} (overrides)", data, _reroot(smap, f"{base}/overrides", "", file), file, folder
+            )
+    return EnvironmentLayers(defaults, overrides)
+
+
+def _reroot(smap: SourceMap, old: str, new: str, file: str) -> SourceMap:
+    """The spans under pointer old, moved under pointer new and marked as coming from file."""
+    out = SourceMap()
+    for source, target in ((smap.values, out.values), (smap.keys, out.keys)):
+        for pointer, span in source.items():
+            if pointer == old or pointer.startswith(old + "/"):
+                target[new + pointer[len(old) :]] = dataclasses.replace(span, file=file)
+    return out
 
 
 def check_context(ctx: Context, origin: str) -> list[Diagnostic]:

@@ -75,7 +75,7 @@ def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
         dirs[:] = sorted(
             d
             for d in dirs
-            if not d.startswith(".")
+            if not d.startswith((".", "_"))  # _name: bases and other partial specs (docs/gitops.md)
             and d not in _SKIP_DIRS
             and not (here / d / "__init__.py").exists()
             and not _matches((here / d).resolve().as_posix(), excludes)
@@ -85,7 +85,7 @@ def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
             if (
                 name in _NOT_SPECS
                 or format_of(name) is None
-                or name.startswith(".")
+                or name.startswith((".", "_"))
                 or _matches(path.resolve().as_posix(), excludes)
             ):
                 continue

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .archive import Archive
-from .context import Context, ProjectConfig, check_context, find_config, parse_config
+from .cache import Cache, Stored
+from .context import Context, EnvironmentLayers, ProjectConfig, check_context, find_config, parse_config
 from .diagnostics import Diagnostic, has_errors
-from .loader import DEFAULT_MAX_BYTES, format_of, load
-from .request import Compiled, Options, build_request, canonical_json
-from .validate import validate_request, validate_spec
+from .loader import DEFAULT_MAX_BYTES, Document
+
+# The stages are imported when a spec is compiled: a run whose specs all come from the
+# incremental cache never loads them (nor tarfile, gzip and jsonschema behind them).
+if TYPE_CHECKING:
+    from .archive import Archive
+    from .request import Compiled, Options
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Settings:
     environment: str | None = None
     allow_outside_root: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    cache: bool = False  # use the incremental cache (.jobspec-cache/ at the project root)
 
 
 @dataclasses.dataclass
@@ -38,18 +45,29 @@ class Result:
     diagnostics: list[Diagnostic]
     compiled: Compiled | None = None
     root: Path | None = None
+    document: Document | None = None  # the spec merged with its bases and environment layers
+    reads: tuple[Path, ...] = ()  # the spec, its bases and config: the files read besides compiled.reads
+    stored: Stored | None = None  # outputs from the incremental cache (then compiled is None)
 
     @property
     def ok(self) -> bool:
-        return self.compiled is not None and not has_errors(self.diagnostics)
+        return (self.compiled is not None or self.stored is not None) and not has_errors(self.diagnostics)
 
     def request_json(self) -> str:
+        if self.stored is not None:
+            return self.stored.text("request")
+        from .request import canonical_json
+
         assert self.compiled is not None
         return canonical_json(self.compiled.request)
 
     def manifest_json(self, out_dir: Path) -> str:
         """The manifest; its paths are relative to the project root, which it locates from out_dir."""
+        if self.stored is not None:
+            return self.stored.text("manifest")  # stored for this out_dir: it is part of the key
         assert self.compiled is not None and self.root is not None
+        from .request import canonical_json
+
         manifest: dict[str, Any] = {"root": _relative(self.root, out_dir), **self.compiled.manifest}
         return canonical_json(manifest)
 
@@ -66,6 +84,7 @@ class Project:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.archives: dict[tuple[Path, tuple[str, ...]], Archive] = {}
+        self.caches: dict[Path, Cache] = {}
 
     @functools.cache  # noqa: B019 - a Project lives for one command run
     def config_for(self, folder: Path) -> tuple[ProjectConfig, list[Diagnostic]]:
@@ -99,28 +118,86 @@ class Project:
             ]
         return ctx, check_context(ctx, where)
 
-    def compile(self, spec: Path) -> Result:
-        display = _display(spec)
-        config, diags = self.config_for(spec.parent.resolve())
+    def cache_for(self, root: Path) -> Cache:
+        if root not in self.caches:
+            self.caches[root] = Cache.at_root(root)
+        return self.caches[root]
+
+    @functools.cache  # noqa: B019 - a Project lives for one command run
+    def _place(self, folder: Path) -> _Place:
+        """What the specs of one folder share: config, context, root, layers, and their part of a cache key."""
+        resolved = folder.resolve()
+        config, diags = self.config_for(resolved)
         if has_errors(diags):
-            return Result(spec, display, diags)
+            return _Place(tuple(diags))
         ctx, more = self.context_for(config)
         diags = diags + more
         if has_errors(diags):
+            return _Place(tuple(diags))
+        root = self.root_for(resolved / "spec", config)
+        layers = config.layers.get(ctx.environment) if ctx.environment else None
+        material = {
+            "folder": str(resolved),
+            "context": dataclasses.asdict(ctx),
+            "config": str(config.path) if config.path else None,
+            "root": str(root.resolve()),
+            "allow_outside_root": self.settings.allow_outside_root,
+            "max_bytes": self.settings.max_bytes,
+        }
+        return _Place(tuple(diags), config, ctx, root, layers, json.dumps(material, sort_keys=True))
+
+    @functools.cache  # noqa: B019
+    def _out(self, folder: Path) -> str:
+        return str(folder.resolve())
+
+    def compile(self, spec: Path, out_folder: Path | None = None) -> Result:
+        """Compile one spec; with out_folder (where its manifest goes), through the incremental cache."""
+        display = _display(spec)
+        place = self._place(spec.parent)
+        diags = list(place.diags)
+        if place.ctx is None or place.root is None:
             return Result(spec, display, diags)
-        root = self.root_for(spec, config)
-        return compile_spec(
-            spec,
-            display,
-            ctx,
-            Options(root, self.settings.allow_outside_root, self.archives),
-            self.settings.max_bytes,
-            diags,
-        )
+        ctx, root, config = place.ctx, place.root, place.config
+        if self.settings.cache and out_folder is not None:
+            cache = self.cache_for(root)
+            key = cache.key(place.material, spec.name, display, self._out(out_folder))
+            stored = cache.lookup(key)
+            if stored is not None:
+                return Result(spec, display, diags + stored.diagnostics, root=root, stored=stored)
+        from .request import Options
+
+        options = Options(root, self.settings.allow_outside_root, self.archives)
+        if not self.settings.cache or out_folder is None:
+            return compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
+        started = time.time_ns()
+        result = compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
+        if result.ok and result.compiled is not None:
+            config_file = [config.path] if config is not None and config.path else []
+            deps = [*result.reads, *config_file, *result.compiled.reads]
+            outputs = {"request": result.request_json(), "manifest": result.manifest_json(out_folder)}
+            cache.store(key, deps, outputs, result.diagnostics[len(diags) :], started)
+        return result
+
+
+@dataclasses.dataclass(frozen=True)
+class _Place:
+    """A spec folder's config and context (None when they have errors), and the common part of its cache keys."""
+
+    diags: tuple[Diagnostic, ...]
+    config: ProjectConfig | None = None
+    ctx: Context | None = None
+    root: Path | None = None
+    layers: EnvironmentLayers | None = None
+    material: str = ""
 
 
 def _display(path: Path) -> str:
-    """How a file is named in diagnostics: as given, POSIX style."""
+    """How a file is named in diagnostics: as given, POSIX style (a found absolute path: from cwd when inside it)."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            pass
     return path.as_posix()
 
 
@@ -131,8 +208,18 @@ def compile_spec(
     options: Options,
     max_bytes: int = DEFAULT_MAX_BYTES,
     diags: list[Diagnostic] | None = None,
+    environment: EnvironmentLayers | None = None,
 ) -> Result:
-    """Run every stage on one spec file; stop between stages once there are errors."""
+    """Run every stage on one spec file; stop between stages once there are errors.
+
+    environment: the default tags and overrides of the environment, merged with the
+    spec's bases (see bases.py); errors in values they set are reported in their files.
+    """
+    from .bases import Merged, relocate, resolve
+    from .loader import format_of, load
+    from .request import build_request
+    from .validate import validate_request, validate_spec
+
     diags = list(diags or [])
     fmt = format_of(spec.name)
     if fmt is None:
@@ -143,16 +230,23 @@ def compile_spec(
     except OSError as exc:
         diags.append(Diagnostic(display, 0, 0, "E105", f"cannot read the spec: {exc.strerror or exc}"))
         return Result(spec, display, diags)
-    doc, more = load(raw, display, fmt, max_bytes)
+    loaded, more = load(raw, display, fmt, max_bytes)
     diags += more
+    if loaded is None:
+        return Result(spec, display, diags, reads=(spec.resolve(),))
+    doc, more = resolve(loaded, spec, environment, options.root, options.allow_outside_root, max_bytes)
+    diags += more
+    reads = (spec.resolve(), *(doc.files if isinstance(doc, Merged) else ()))
     if doc is None:
-        return Result(spec, display, diags)
+        return Result(spec, display, diags, reads=reads)
+    start = len(diags)
     diags += validate_spec(doc)
-    if has_errors(diags):
-        return Result(spec, display, diags)
-    compiled, more = build_request(doc, spec.parent.resolve(), ctx, options)
-    diags += more
-    if compiled is None or has_errors(diags):
-        return Result(spec, display, diags)
-    diags += validate_request(doc, compiled)
-    return Result(spec, display, diags, compiled, options.root)
+    if not has_errors(diags):
+        compiled, more = build_request(doc, spec.parent.resolve(), ctx, options)
+        diags += more
+        if compiled is not None and not has_errors(diags):
+            diags += validate_request(doc, compiled)
+            diags[start:] = relocate(diags[start:], doc)
+            return Result(spec, display, diags, compiled, options.root, doc, reads)
+    diags[start:] = relocate(diags[start:], doc)
+    return Result(spec, display, diags, document=doc, reads=reads)

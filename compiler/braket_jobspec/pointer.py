@@ -35,12 +35,13 @@ def parent(pointer: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Span:
-    """A 1-based region of a file."""
+    """A 1-based region of a file; file is "" for the document's own file, else the one it came from."""
 
     line: int
     col: int
     end_line: int = 0
     end_col: int = 0
+    file: str = ""
 
 
 @dataclasses.dataclass

@@ -8,4 +8,4 @@ whatever a command needs is imported when it runs, so start-up stays fast.
 from __future__ import annotations
 
 # In --help order.
-MODULES = ("build", "run", "deploy", "jobs", "schema")
+MODULES = ("build", "explain", "diff", "run", "deploy", "jobs", "importjob", "init", "schema")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,9 +37,11 @@ def register(commands: Any) -> None:
         "--out-dir",
         default="build",
         metavar="DIR",
-        help="output folder (default build/); '-' prints one spec's request to stdout",
+        help="output folder (default build/; build/<env>/ with --env or --all-envs); "
+        "'-' prints one spec's request to stdout",
     )
     add_context_options(compile_)
+    add_build_options(compile_)
     compile_.set_defaults(run=run_compile)
 
     check = commands.add_parser(
@@ -50,8 +53,15 @@ def register(commands: Any) -> None:
         epilog="examples:\n  jobspec check\n  jobspec check --format github   (annotations in a GitHub workflow)",
     )
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="spec files or folders (default specs/)")
-    check.add_argument("-o", "--out-dir", default="build", metavar="DIR", help="output folder (default build/)")
+    check.add_argument(
+        "-o",
+        "--out-dir",
+        default="build",
+        metavar="DIR",
+        help="output folder (default build/; build/<env>/ with --env or --all-envs)",
+    )
     add_context_options(check)
+    add_build_options(check)
     check.set_defaults(run=run_check)
 
     validate = commands.add_parser(
@@ -61,15 +71,36 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  jobspec validate specs/vqe.yaml\n  jobspec validate specs --format json",
     )
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="spec files or folders (default specs/)")
     add_context_options(validate)
+    add_build_options(validate)
     validate.set_defaults(run=run_validate)
 
 
-def compile_targets(args: argparse.Namespace) -> tuple[list[Target], list[Result]]:
-    """Discover the specs named on the command line and compile each of them."""
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--all-envs",
+        action="store_true",
+        help="once for each environment of jobspec.toml, each into <out-dir>/<env>/",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile every spec, ignoring the incremental cache (.jobspec-cache/ at the project root)",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Build:
+    """One pass over the specs: an environment (None: the default one) and its output folder."""
+
+    environment: str | None
+    out_dir: Path
+    others: tuple[str, ...] = ()  # the project's environments, whose build/<env>/ folders a plain pass ignores
+
+
+def discover_targets(args: argparse.Namespace) -> list[Target]:
     from ..outputs import DiscoveryError, discover
-    from ..pipeline import Project
 
     paths = args.paths or [DEFAULT_SPECS]
     try:
@@ -78,8 +109,57 @@ def compile_targets(args: argparse.Namespace) -> tuple[list[Target], list[Result
         raise UsageError(str(exc)) from exc
     if not targets:
         raise UsageError(f"no spec files in {', '.join(p.as_posix() for p in paths)}")
-    project = Project(settings(args))
-    return targets, [project.compile(t.spec) for t in targets]
+    return targets
+
+
+def plan_builds(args: argparse.Namespace, targets: Sequence[Target]) -> list[Build]:
+    """The passes the flags ask for: the default environment into -o, or each named one into -o/<env>."""
+    out = Path(getattr(args, "out_dir", None) or "build")
+    names = _environments(targets)
+    if getattr(args, "all_envs", False):
+        if args.env:
+            raise UsageError("--env and --all-envs exclude each other")
+        if not names:
+            raise UsageError("--all-envs: the project config (jobspec.toml) defines no environments")
+        chosen = names
+    elif args.env:
+        chosen = (args.env,)
+    else:
+        return [Build(None, out, names)]
+    for target in targets:
+        first = target.stem.split("/", 1)[0]
+        if "/" in target.stem and first in names:
+            raise UsageError(
+                f"{target.spec.as_posix()}: its folder {first}/ has the name of an environment, and its outputs "
+                f"would mix with those of --env {first} in {(out / first).as_posix()}/: rename the folder"
+            )
+    return [Build(name, out / name) for name in chosen]
+
+
+def _environments(targets: Sequence[Target]) -> tuple[str, ...]:
+    """The environments of the project config that governs the first spec."""
+    from ..context import find_config, parse_config
+
+    path = find_config(targets[0].spec.parent.resolve())
+    if path is None:
+        return ()
+    config, _ = parse_config(path.read_text("utf-8"), path.as_posix(), path)
+    return tuple(sorted(config.environments))
+
+
+def compile_targets(
+    args: argparse.Namespace, targets: Sequence[Target] | None = None, build: Build | None = None
+) -> tuple[list[Target], list[Result]]:
+    """Compile each spec named on the command line for one build (default: the default environment)."""
+    from ..pipeline import Project
+
+    targets = list(targets if targets is not None else discover_targets(args))
+    base = settings(args)
+    environment = build.environment if build is not None else base.environment
+    project = Project(dataclasses.replace(base, environment=environment, cache=not getattr(args, "no_cache", True)))
+    if build is None:
+        return targets, [project.compile(t.spec) for t in targets]
+    return targets, [project.compile(t.spec, t.request_path(build.out_dir).parent) for t in targets]
 
 
 def run_compile(args: argparse.Namespace) -> int:
@@ -88,55 +168,79 @@ def run_compile(args: argparse.Namespace) -> int:
     if args.out_dir == "-":
         if len(args.paths) != 1 or not args.paths[0].is_file():
             raise UsageError("-o - prints a single spec's request: name exactly one spec file")
+        if args.all_envs:
+            raise UsageError("-o - prints one request: name one environment with --env, not --all-envs")
         _, results = compile_targets(args)
         emit(results[0].diagnostics, args.format)
         if not results[0].ok:
             return EXIT_FAILED
         sys.stdout.write(results[0].request_json())
         return EXIT_OK
-    targets, results = compile_targets(args)
-    out_dir = Path(args.out_dir)
-    written = 0
-    for target, result in zip(targets, results, strict=True):
-        if result.ok:
-            request_path = target.request_path(out_dir)
-            written += write_atomic(request_path, result.request_json())
-            written += write_atomic(target.manifest_path(out_dir), result.manifest_json(request_path.parent))
-    failed = sum(not r.ok for r in results)
-    emit([d for r in results for d in r.diagnostics], args.format)
-    summary(
-        args,
-        f"{len(results)} spec(s): {len(results) - failed} compiled, {failed} failed; "
-        f"{written} file(s) written to {out_dir.as_posix()}/",
-    )
-    return EXIT_FAILED if failed else EXIT_OK
+    targets = discover_targets(args)
+    code = EXIT_OK
+    for build in plan_builds(args, targets):
+        _, results = compile_targets(args, targets, build)
+        written = 0
+        for target, result in zip(targets, results, strict=True):
+            if result.ok:
+                request_path = target.request_path(build.out_dir)
+                written += write_atomic(request_path, result.request_json())
+                written += write_atomic(target.manifest_path(build.out_dir), result.manifest_json(request_path.parent))
+        failed = sum(not r.ok for r in results)
+        emit([d for r in results for d in r.diagnostics], args.format)
+        summary(
+            args,
+            f"{_named(build)}{len(results)} spec(s): {len(results) - failed} compiled, {failed} failed; "
+            f"{written} file(s) written to {build.out_dir.as_posix()}/",
+        )
+        code = EXIT_FAILED if failed else code
+    return code
+
+
+def _named(build: Build) -> str:
+    return f"environment {build.environment}: " if build.environment else ""
 
 
 def run_check(args: argparse.Namespace) -> int:
-    targets, results = compile_targets(args)
-    out_dir = Path(args.out_dir)
-    drift = find_drift(targets, results, out_dir, args.paths or [DEFAULT_SPECS])
-    failed = sum(not r.ok for r in results)
-    emit([d for r in results for d in r.diagnostics] + drift, args.format)
-    if drift:
-        summary(args, f"{len(drift)} output(s) out of date: run `jobspec compile` and commit the result")
-    elif not failed:
-        summary(args, f"{len(results)} spec(s): outputs in {out_dir.as_posix()}/ are current")
-    return EXIT_FAILED if failed or drift else EXIT_OK
+    targets = discover_targets(args)
+    code = EXIT_OK
+    for build in plan_builds(args, targets):
+        _, results = compile_targets(args, targets, build)
+        drift = find_drift(targets, results, build.out_dir, args.paths or [DEFAULT_SPECS], build.others)
+        failed = sum(not r.ok for r in results)
+        emit([d for r in results for d in r.diagnostics] + drift, args.format)
+        again = "jobspec compile" + (f" --env {build.environment}" if build.environment else "")
+        if drift:
+            summary(args, f"{_named(build)}{len(drift)} output(s) out of date: run `{again}` and commit the result")
+        elif not failed:
+            summary(args, f"{_named(build)}{len(results)} spec(s): outputs in {build.out_dir.as_posix()}/ are current")
+        code = EXIT_FAILED if failed or drift else code
+    return code
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    _, results = compile_targets(args)
-    failed = sum(not r.ok for r in results)
-    emit([d for r in results for d in r.diagnostics], args.format)
-    summary(args, f"{len(results)} spec(s): {len(results) - failed} valid, {failed} with errors")
-    return EXIT_FAILED if failed else EXIT_OK
+    targets = discover_targets(args)
+    code = EXIT_OK
+    for build in plan_builds(args, targets):
+        _, results = compile_targets(args, targets, build)
+        failed = sum(not r.ok for r in results)
+        emit([d for r in results for d in r.diagnostics], args.format)
+        summary(args, f"{_named(build)}{len(results)} spec(s): {len(results) - failed} valid, {failed} with errors")
+        code = EXIT_FAILED if failed else code
+    return code
 
 
 def find_drift(
-    targets: Sequence[Target], results: Sequence[Result], out_dir: Path, given: Sequence[Path]
+    targets: Sequence[Target],
+    results: Sequence[Result],
+    out_dir: Path,
+    given: Sequence[Path],
+    environments: Sequence[str] = (),
 ) -> list[Diagnostic]:
-    """Outputs that are missing, stale or extra compared with what the specs compile to."""
+    """Outputs that are missing, stale or extra compared with what the specs compile to.
+
+    Files under out_dir/<env>/ of the given environments belong to `--env` builds: not extra.
+    """
     from ..diagnostics import Diagnostic
     from ..outputs import existing_outputs
 
@@ -174,8 +278,10 @@ def find_drift(
                     hint=hint,
                 )
             )
+    written = {t.stem.split("/", 1)[0] for t in targets if "/" in t.stem}
+    others = [out_dir / name for name in environments if name not in written]
     for path in sorted(existing_outputs(out_dir, targets, given)):
-        if path not in expected and path not in failed:
+        if path not in expected and path not in failed and not any(o in path.parents for o in others):
             out.append(
                 Diagnostic(
                     path.as_posix(),
