@@ -271,3 +271,59 @@ def test_every_format_is_offered_by_the_cli(project: Path) -> None:
         main(["validate", "--help"])
     assert exit_.value.code == 0
     assert "{text,json,github,sarif}" in captured.getvalue()
+
+
+# --------------------------------------------------------------------------- docs/diagnostics.md
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "compiler" / "braket_jobspec"
+# The compiler's own ranges; the codes of deploy, run, bases and diff are checked by their tests.
+COMPILER_CODE = re.compile(r"[EW](1[0-4]\d|[2-5]\d\d|80[1-3])")
+
+
+def doc_sections() -> dict[str, str]:
+    """Each `## CODE` / `### CODE` section of docs/diagnostics.md, by code."""
+    page = (REPO / "docs" / "diagnostics.md").read_text("utf-8")
+    parts = re.split(r"^(#{2,3} .*)$", page, flags=re.M)
+    sections: dict[str, str] = {}
+    for heading, body in zip(parts[1::2], parts[2::2], strict=True):
+        m = re.fullmatch(r"#{2,3} ([EW]\d{3})", heading.strip())
+        if m:
+            assert m.group(1) not in sections, f"{m.group(1)} is documented twice"
+            sections[m.group(1)] = body
+    return sections
+
+
+def source_codes() -> set[str]:
+    found: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        found.update(re.findall(r"[\"']([EW]\d{3})[\"']", path.read_text("utf-8")))
+    return found
+
+
+def test_every_compiler_code_is_documented_with_a_bad_and_a_fixed_example() -> None:
+    sections = doc_sections()
+    codes = {c for c in source_codes() if COMPILER_CODE.fullmatch(c)} | set(TITLES)
+    missing = sorted(codes - set(sections))
+    assert not missing, f"codes without a section in docs/diagnostics.md: {missing}"
+    for code in sorted(codes):
+        body = sections[code]
+        assert "Bad" in body and "Fixed" in body, f"{code}: the section needs a bad and a fixed example"
+
+
+def test_every_compiler_code_has_a_title() -> None:
+    untitled = sorted(c for c in source_codes() if COMPILER_CODE.fullmatch(c) and c not in TITLES)
+    assert not untitled, f"add these codes to diagnostics.TITLES: {untitled}"
+
+
+def test_no_documented_code_is_gone_from_the_source() -> None:
+    stale = sorted(set(doc_sections()) - source_codes())
+    assert not stale, f"documented but emitted nowhere: {stale}"
+
+
+def test_the_docs_describe_every_output_format() -> None:
+    page = (REPO / "docs" / "diagnostics.md").read_text("utf-8")
+    for fmt in ("text", "json", "github", "sarif"):
+        assert re.search(rf"^### {fmt}\b", page, flags=re.M), fmt
+    for field in ("file", "line", "col", "end_line", "end_col", "code", "severity", "pointer", "message", "hint"):
+        assert f"`{field}`" in page, f"the json field {field} is not described"

@@ -175,7 +175,7 @@ def _line_ending_warnings(text: str, file: str) -> list[Diagnostic]:
                     file,
                     line,
                     col,
-                    "W104",
+                    "W106",
                     f"mixed line endings: this line ends with {names[ending]}, the first line with {names[first]}",
                     severity="warning",
                     hint="convert the file to one convention (LF is usual in repositories)",

@@ -43,7 +43,7 @@ def add_context_options(parser: argparse.ArgumentParser) -> None:
         "--allow-outside-root", action="store_true", help="accept sources and inputs outside the repository"
     )
     parser.add_argument(
-        "--max-bytes", type=int, default=None, metavar="N", help="largest spec file accepted (default 1 MiB)"
+        "--max-bytes", type=int, default=None, metavar="N", help="largest spec file accepted (default 128 KiB)"
     )
     add_format_option(parser)
 
