@@ -89,6 +89,17 @@ def load(
             )
         ]
     diags: list[Diagnostic] = []
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [
+            Diagnostic(
+                file,
+                1,
+                1,
+                "E103",
+                "the file is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
+                hint="save the file as UTF-8 (editors call it 'UTF-8' or 'UTF-8 without BOM')",
+            )
+        ]
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
         diags.append(

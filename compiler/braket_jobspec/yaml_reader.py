@@ -39,7 +39,8 @@ _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
 _DIRECTIVE = re.compile(r"^%(\S*)(.*)$", re.M)
 # YAML's printable set (spec 5.1); anything else makes the reader give up on the file.
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_INDENT_TABS = re.compile(r"^[ ]*\t[ \t]*(?=\S)", re.M)
+# Tabs the parser refuses: in indentation, and between a key's `:` (or a `-`) and its value.
+_INDENT_TABS = re.compile(r"^[ ]*\t[ \t]*(?=\S)|(?<=[^\s]:)[ ]*\t[ \t]*(?=\S)|(?<=^- )[ ]*\t[ \t]*", re.M)
 _BRACKET_RUN = re.compile(rf"(?:[\[{{][ \t\r\n]*){{{MAX_DEPTH + 1},}}")
 _TOMLISH_LINE = re.compile(r"^\s*(\[[\w.\"' -]+\]|[A-Za-z_][\w.-]*\s*=)", re.M)
 # Beyond this depth the parser itself slows down (it keeps a stack per level), so the
@@ -200,15 +201,18 @@ def _indentation_tabs(text: str, file: str) -> list[Diagnostic]:
     out = []
     for m in _INDENT_TABS.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
-        col = m.group(0).index("\t") + 1
+        col = m.start() - text.rfind("\n", 0, m.start()) + m.group(0).index("\t")
+        indentation = not text[text.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
         out.append(
             Diagnostic(
                 file,
                 line,
                 col,
                 "E122",
-                "tab character in indentation",
-                hint="YAML indents with spaces only; replace the tab with spaces",
+                "tab character in indentation" if indentation else "tab character between a key and its value",
+                hint="YAML indents with spaces only; replace the tab with spaces"
+                if indentation
+                else "write a space after the `:` instead of the tab",
                 end_line=line,
                 end_col=col + 1,
             )
@@ -304,8 +308,8 @@ class _Reader:
         elif context and where is not None and exc.problem and (where.line, where.column) != (line - 1, col - 1):
             problem += f", {context} that starts on line {where.line + 1}, column {where.column + 1}"
         hint = ""
-        if "\t" in problem or "tab" in problem:
-            hint = "YAML indents with spaces only; replace tabs with spaces"
+        if "\t" in problem or "'\\t'" in problem or "tab" in problem:
+            hint = "replace the tab with spaces: YAML refuses tabs in indentation, and this reader after `:` too"
         elif "mapping values are not allowed" in problem:
             hint = "a plain value cannot contain ': '; quote the value, or check the indentation of this line"
         elif "could not find expected ':'" in problem or "simple key" in problem:
