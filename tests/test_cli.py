@@ -175,3 +175,23 @@ def test_repository_specs_compile_to_the_checked_in_build(cli) -> None:  # type:
 
 def test_yaml_and_toml_twins_compile_to_the_same_request() -> None:
     assert (REPO / "build/sv1-with-data.json").read_bytes() == (REPO / "build/toml/sv1-with-data.json").read_bytes()
+
+
+def test_outputs_are_ordinary_files(tree: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        cli("compile", *CONTEXT, cwd=tree.root)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tree.root / "build/a.json").stat().st_mode) == 0o644
+
+
+def test_check_of_one_file_answers_only_for_its_outputs(tree: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("compile", *CONTEXT, cwd=tree.root).code == 0
+    (tree.root / "build/stray.json").write_text("{}\n")
+    assert cli("check", "specs/a.yaml", *CONTEXT, cwd=tree.root).code == 0
+    run = cli("check", *CONTEXT, cwd=tree.root)
+    assert run.code == 1 and "build/stray.json: E803 extra" in run.err

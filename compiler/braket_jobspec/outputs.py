@@ -107,6 +107,7 @@ def write_atomic(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         # The rename is what makes the write atomic for readers; like git and make we do
         # not fsync, which would cost more than the compile itself for a tree of specs.
         with os.fdopen(fd, "wb") as handle:
@@ -118,14 +119,17 @@ def write_atomic(path: Path, text: str) -> bool:
     return True
 
 
-def existing_outputs(out_dir: Path, targets: Sequence[Target], given: Sequence[Path]) -> set[Path]:
-    """Output files already in the folders these targets write to (for finding extra ones)."""
-    folders = {t.request_path(out_dir).parent for t in targets}
-    if any(g.is_dir() for g in given):
-        folders.add(out_dir)
-    found: set[Path] = set()
-    for folder in folders:
-        if folder.is_dir():
-            recursive = folder == out_dir and any(g.is_dir() for g in given)
-            found.update(p for p in (folder.rglob("*.json") if recursive else folder.glob("*.json")))
-    return found
+def existing_outputs(out_dir: Path, given: Sequence[Path]) -> set[Path]:
+    """The output files a run over folders answers for: all under out_dir.
+
+    A run over single spec files answers only for their own outputs, so it finds no extra ones.
+    """
+    if not any(g.is_dir() for g in given) or not out_dir.is_dir():
+        return set()
+    return set(out_dir.rglob("*.json"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -280,7 +280,7 @@ def find_drift(
             )
     written = {t.stem.split("/", 1)[0] for t in targets if "/" in t.stem}
     others = [out_dir / name for name in environments if name not in written]
-    for path in sorted(existing_outputs(out_dir, targets, given)):
+    for path in sorted(existing_outputs(out_dir, given)):
         if path not in expected and path not in failed and not any(o in path.parents for o in others):
             out.append(
                 Diagnostic(
