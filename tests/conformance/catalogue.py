@@ -379,6 +379,11 @@ def inputs() -> list[Case]:
             deviations=("DEV-012",),
         ),
         case(
+            "input: an s3_data the service refuses (found by the generated cases)",
+            input_data={"ref": {"s3_data": "S3://my-bucket/upper"}},
+            deviations=("DEV-012",),
+        ),
+        case(
             "input: a channel name the service refuses", input_data={"bad name": "data/train"}, deviations=("DEV-012",)
         ),
         case(

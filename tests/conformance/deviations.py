@@ -142,6 +142,9 @@ def _channels_rejected(raw: Any, rest: list[str]) -> bool:
         return not _fits("InputFileConfigChannelNameString", rest[0]) or _s3_location_rejected(raw.get(rest[0]))
     if rest[1:] == ["content_type"] and isinstance(raw.get(rest[0]), dict):
         return not _fits("String256", raw[rest[0]].get("content_type"))
+    if rest[1:] == ["s3_data"] and isinstance(raw.get(rest[0]), dict):
+        # S3DataSourceConfig(s3_data) is sent as it is: `S3://...` passes the SDK, not the model.
+        return _s3_location_rejected(raw[rest[0]].get("s3_data"))
     return False
 
 
