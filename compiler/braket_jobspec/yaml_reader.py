@@ -50,6 +50,17 @@ _MAX_INT_DIGITS = 4000  # Python refuses to convert longer digit strings
 _NODE_TAG = Tag(suffix=_CORE + "str")  # the constructors below read only a node's value
 
 
+def _libyaml() -> bool:
+    try:
+        import ruamel.yaml.clib._ruamel_yaml  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_HAS_LIBYAML = _libyaml()
+
+
 class _Abandon(Exception):
     """Stop reading: what is left cannot be read safely or meaningfully."""
 
@@ -76,6 +87,21 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
             )
         )
         return None, diags
+    if _HAS_LIBYAML and not diags and "\t" not in text and text.endswith("\n"):
+        # Fast path: libyaml's parser (ruamel.yaml.clib) reads a valid spec about eight
+        # times faster. Anything it finds to say is said again by the pure parser below,
+        # so every diagnostic keeps the same words and positions whichever is installed.
+        # Files with tabs go to the pure parser, which refuses some that libyaml reads, and
+        # so do files with an empty value or without a final newline, where the two
+        # parsers place values (or the ends of mappings) differently.
+        fast = _Reader(text, file, pure=False)
+        try:
+            fast.run()
+        except (_Abandon, _ParseFailure):
+            pass
+        else:
+            if not fast.diags and not fast.empty_values and isinstance(fast.root, dict) and fast.documents == 1:
+                return Document(file, "yaml", fast.root, fast.source_map, fast.number_texts, text, frozenset()), []
     reader = _Reader(text, file)
     try:
         reader.run()
@@ -243,9 +269,11 @@ class _Frame:
 class _Reader:
     """Consumes parser events and builds the data, a step at a time."""
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, pure: bool = True) -> None:
         self.text = text
         self.file = file
+        self.pure = pure
+        self.empty_values = False  # a plain empty scalar was read (parsers place it differently)
         self.diags: list[Diagnostic] = []
         self.source_map = SourceMap()
         self.number_texts: dict[str, str] = {}
@@ -281,7 +309,7 @@ class _Reader:
         from ruamel.yaml import YAML
         from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-        self.yaml = YAML(typ="safe", pure=True)
+        self.yaml = YAML(typ="safe", pure=self.pure)
         stream = self.yaml.parse(self.text)
         while True:
             try:
@@ -599,6 +627,8 @@ class _Reader:
 
     def scalar(self, event: Any, tag: str, pointer: str) -> Any:
         start, end = event.start_mark, event.end_mark
+        if event.value == "" and not event.style:  # plain: None (pure) or "" (libyaml)
+            self.empty_values = True
         if tag == _CORE + "str":
             return event.value
         if tag == _CORE + "timestamp":
