@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: compile check test lint types unit golden request-schema clean conformance
+.PHONY: compile check test lint types unit golden request-schema fastcheck bench clean conformance
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +47,13 @@ conformance: $(CONFORMANCE)   ## differential tests against the Braket SDK; ends
 golden: $(READY)    ## rewrite build/ after an intended change of output
 	$(BIN)/jobspec compile
 
-request-schema: $(READY)   ## re-derive schema/createjob-request.schema.json from botocore
+request-schema: $(READY)   ## re-derive schema/createjob-request.schema.json from botocore, then the fast validators
 	$(BIN)/python tools/derive_request_schema.py > schema/createjob-request.schema.json.tmp
 	mv schema/createjob-request.schema.json.tmp schema/createjob-request.schema.json
+	$(MAKE) fastcheck
+
+fastcheck: $(READY)   ## regenerate compiler/braket_jobspec/fastcheck/ after a change of schema/
+	$(BIN)/python tools/generate_fastcheck.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import gzip
 import hashlib
 import io
@@ -51,7 +52,7 @@ class Archive:
     members: tuple[Member, ...]
     data: bytes
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

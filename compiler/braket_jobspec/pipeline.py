@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,7 @@ from .loader import DEFAULT_MAX_BYTES, Document
 # The stages are imported when a spec is compiled: a run whose specs all come from the
 # incremental cache never loads them (nor tarfile, gzip and jsonschema behind them).
 if TYPE_CHECKING:
-    from .archive import Archive
-    from .request import Compiled, Options
+    from .request import Compiled, Memo, Options
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Project:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.archives: dict[tuple[Path, tuple[str, ...]], Archive] = {}
+        self.memo: Memo | None = None  # made with the first spec that is compiled, not cached
         self.caches: dict[Path, Cache] = {}
 
     @functools.cache  # noqa: B019 - a Project lives for one command run
@@ -164,9 +164,11 @@ class Project:
             stored = cache.lookup(key)
             if stored is not None:
                 return Result(spec, display, diags + stored.diagnostics, root=root, stored=stored)
-        from .request import Options
+        from .request import Memo, Options
 
-        options = Options(root, self.settings.allow_outside_root, self.archives)
+        self.memo = self.memo or Memo()
+
+        options = Options(root, self.settings.allow_outside_root, self.memo)
         if not self.settings.cache or out_folder is None:
             return compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
         started = time.time_ns()
@@ -177,6 +179,52 @@ class Project:
             outputs = {"request": result.request_json(), "manifest": result.manifest_json(out_folder)}
             cache.store(key, deps, outputs, result.diagnostics[len(diags) :], started)
         return result
+
+    def compile_many(self, items: list[tuple[Path, Path | None]]) -> list[Result]:
+        """Compile (spec, out_folder) pairs, on every core when there are enough of them.
+
+        Workers are forked with this Project's settings and each returns its results as
+        text (request and manifest), which is all a caller of many specs uses.
+        """
+        workers = min(len(items) // _PER_WORKER, os.cpu_count() or 1, _MAX_WORKERS)
+        if workers < 2:
+            return [self.compile(spec, out) for spec, out in items]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Contiguous chunks keep a folder's specs (which often share a source) together.
+        size = -(-len(items) // (workers * 4))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(self.settings,)
+        ) as pool:
+            return [result for chunk in pool.map(_compile_chunk, chunks) for result in chunk]
+
+
+_PER_WORKER = 50  # below this many specs per core, forking costs more than it saves
+_MAX_WORKERS = 8
+_worker_project: Project | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker_project
+    _worker_project = Project(settings)
+
+
+def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
+    assert _worker_project is not None
+    return [_portable(_worker_project.compile(spec, out), out) for spec, out in items]
+
+
+def _portable(result: Result, out_folder: Path | None) -> Result:
+    """The result as text, to send back from a worker (no archive bytes, no parsed document)."""
+    if result.stored is not None or not result.ok:
+        return dataclasses.replace(result, compiled=None, document=None)
+    texts = {"request": result.request_json()}
+    if out_folder is not None:
+        texts["manifest"] = result.manifest_json(out_folder)
+    return Result(result.spec, result.display, result.diagnostics, root=result.root, stored=Stored({}, texts, []))
 
 
 @dataclasses.dataclass(frozen=True)

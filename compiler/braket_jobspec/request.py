@@ -70,11 +70,16 @@ class Options:
 
     root: Path  # the repository: sources and inputs must stay inside it
     allow_outside_root: bool = False
-    # Archives already built in this run, by (source path, excludes): specs that share a
-    # source folder archive and hash it once.
-    archives: dict[tuple[Path, tuple[str, ...]], archive.Archive] = dataclasses.field(
-        default_factory=dict, compare=False, repr=False
-    )
+    memo: Memo = dataclasses.field(default_factory=lambda: Memo(), compare=False, repr=False)
+
+
+@dataclasses.dataclass
+class Memo:
+    """Work shared by the specs of one run: specs that share a source folder archive,
+    hash and parse it once."""
+
+    archives: dict[tuple[Path, tuple[str, ...]], archive.Archive] = dataclasses.field(default_factory=dict)
+    entry_checks: dict[tuple[str, str], entrypoint.Problem | None] = dataclasses.field(default_factory=dict)
 
 
 class _Builder:
@@ -82,6 +87,7 @@ class _Builder:
         self.doc = doc
         self.spec = doc.data
         self.spec_dir = spec_dir
+        self.root = options.root.resolve()
         self.ctx = ctx
         self.options = options
         self.diags: list[Diagnostic] = []
@@ -137,7 +143,7 @@ class _Builder:
                 else f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})",
             )
             return None
-        root = self.options.root.resolve()
+        root = self.root
         if not self.options.allow_outside_root and not (resolved == root or root in resolved.parents):
             self.error(
                 pointer,
@@ -150,11 +156,11 @@ class _Builder:
         return resolved
 
     def rel(self, path: Path) -> str:
-        """path relative to the repository root, POSIX style ('' for the root itself)."""
+        """A resolved path relative to the repository root, POSIX style ('' for the root itself)."""
         try:
-            rel = path.resolve().relative_to(self.options.root.resolve())
+            rel = path.relative_to(self.root)
         except ValueError:
-            return path.resolve().as_posix()
+            return path.as_posix()
         return "" if str(rel) == "." else rel.as_posix()
 
     # -- the build ---------------------------------------------------------------------
@@ -399,9 +405,9 @@ class _Builder:
             return {"entry_point": ""}
         excludes = tuple(self.spec.get("source_excludes") or ())
         try:
-            built = self.options.archives.get((path, excludes))
+            built = self.options.memo.archives.get((path, excludes))
             if built is None:
-                built = self.options.archives[path, excludes] = archive.build(archive.scan(path, excludes))
+                built = self.options.memo.archives[path, excludes] = archive.build(archive.scan(path, excludes))
         except (archive.SourceError, OSError) as exc:
             self.error("/source_module", "E408", f"cannot archive source_module: {exc}")
             return {"entry_point": ""}
@@ -418,9 +424,11 @@ class _Builder:
                 "the source module's name without its last suffix",
             )
             entry_pointer = "/source_module"
-        files = built.files()
-        dirs = frozenset(m.name for m in built.members if m.is_dir)
-        problem = entrypoint.check(entry, files, dirs)
+        key = (built.sha256, entry)
+        if key not in self.options.memo.entry_checks:
+            dirs = frozenset(m.name for m in built.members if m.is_dir)
+            self.options.memo.entry_checks[key] = entrypoint.check(entry, built.files(), dirs)
+        problem = self.options.memo.entry_checks[key]
         if problem:
             self.error(entry_pointer, "E409", problem.message, problem.hint)
         return {

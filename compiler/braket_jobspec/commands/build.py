@@ -158,8 +158,8 @@ def compile_targets(
     environment = build.environment if build is not None else base.environment
     project = Project(dataclasses.replace(base, environment=environment, cache=not getattr(args, "no_cache", True)))
     if build is None:
-        return targets, [project.compile(t.spec) for t in targets]
-    return targets, [project.compile(t.spec, t.request_path(build.out_dir).parent) for t in targets]
+        return targets, project.compile_many([(t.spec, None) for t in targets])
+    return targets, project.compile_many([(t.spec, t.request_path(build.out_dir).parent) for t in targets])
 
 
 def run_compile(args: argparse.Namespace) -> int:

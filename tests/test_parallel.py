@@ -1,0 +1,41 @@
+"""Many specs compile on every core, to exactly the bytes of compiling them one by one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from braket_jobspec import pipeline
+from braket_jobspec.outputs import discover
+from braket_jobspec.pipeline import Project, Settings
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from generate import generate
+
+
+def test_parallel_compile_gives_the_sequential_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = generate(tmp_path / "project", 120)
+    items = [(t.spec, tmp_path / "out" / Path(t.stem).parent) for t in discover([specs])]
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # two workers, whatever this machine has
+
+    def outputs(results: list[pipeline.Result]) -> list[tuple[str, str, str]]:
+        return [(r.display, r.request_json(), r.manifest_json(out)) for r, (_, out) in zip(results, items, strict=True)]
+
+    parallel = Project(Settings()).compile_many(items)
+    sequential = [Project(Settings()).compile(spec, out) for spec, out in items]
+    assert all(r.ok for r in parallel)
+    assert outputs(parallel) == outputs(sequential)
+
+
+def test_errors_come_back_from_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = generate(tmp_path / "project", 110)
+    broken = sorted(specs.rglob("job7.*"))[0]
+    broken.write_text(broken.read_text() + ("\nbogus: 1\n" if broken.suffix == ".yaml" else "\nbogus = 1\n"))
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    results = Project(Settings()).compile_many([(t.spec, None) for t in discover([specs])])
+    failed = [r for r in results if not r.ok]
+    assert [r.spec for r in failed] == [broken]
+    assert [d.code for d in failed[0].diagnostics] == ["E201"]
