@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: compile check test lint types unit golden request-schema fastcheck bench clean conformance
+.PHONY: compile check test lint types unit golden request-schema fastcheck bench bench-smoke clean conformance
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ request-schema: $(READY)   ## re-derive schema/createjob-request.schema.json fro
 	$(BIN)/python tools/derive_request_schema.py > schema/createjob-request.schema.json.tmp
 	mv schema/createjob-request.schema.json.tmp schema/createjob-request.schema.json
 	$(MAKE) fastcheck
+
+bench: $(READY)   ## jobspec against check-jsonschema, 1000 specs; writes docs/performance.md
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py --write-docs $(BENCH_ARGS)
+
+bench-smoke: $(READY)   ## the benchmark on a small tree, to show that it works (CI)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py -n 40 --scaling 20,40 --modules 5 --repeat 1
 
 fastcheck: $(READY)   ## regenerate compiler/braket_jobspec/fastcheck/ after a change of schema/
 	$(BIN)/python tools/generate_fastcheck.py
