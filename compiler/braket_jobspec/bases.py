@@ -16,7 +16,7 @@ from typing import Any
 
 from . import pointer as ptr
 from .context import EnvironmentLayers, Layer
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Severity
 from .loader import Document, format_of, load
 from .pointer import SourceMap, Span
 
@@ -93,24 +93,9 @@ class _Chain:
         self.files: list[Path] = []
 
     def error(
-        self, doc: Document, pointer: str, code: str, message: str, hint: str = "", severity: str = "error"
+        self, doc: Document, pointer: str, code: str, message: str, hint: str = "", severity: Severity = "error"
     ) -> None:
-        span = doc.source_map.value(pointer)
-        line, col, end_line, end_col = (span.line, span.col, span.end_line, span.end_col) if span else (0, 0, 0, 0)
-        self.diags.append(
-            Diagnostic(
-                doc.file,
-                line,
-                col,
-                code,
-                message,
-                pointer,
-                "warning" if severity == "warning" else "error",
-                hint,
-                end_line,
-                end_col,
-            )
-        )
+        self.diags.append(doc.diagnostic(pointer, code, message, hint, severity=severity))
         if severity != "warning":
             self.failed = True
 

@@ -17,7 +17,7 @@ import dataclasses
 import re
 from typing import Any, Literal
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Severity
 from .pointer import SourceMap
 from .toml_positions import locate_toml
 
@@ -57,6 +57,25 @@ class Document:
     def is_dropped(self, pointer: str) -> bool:
         """True when pointer or one of its ancestors was cut out by the loader."""
         return any(pointer == d or pointer.startswith(d + "/") for d in self.dropped)
+
+    def diagnostic(
+        self,
+        pointer: str,
+        code: str,
+        message: str,
+        hint: str = "",
+        *,
+        key: bool = False,
+        severity: Severity = "error",
+        unplaced: tuple[int, int] = (0, 0),
+    ) -> Diagnostic:
+        """A diagnostic at the value (or the key) that pointer names, or its nearest placed ancestor."""
+        span = self.source_map.key(pointer) if key else self.source_map.value(pointer)
+        if span is None:
+            return Diagnostic(self.file, *unplaced, code, message, pointer, severity, hint)
+        return Diagnostic(
+            self.file, span.line, span.col, code, message, pointer, severity, hint, span.end_line, span.end_col
+        )
 
 
 def format_of(name: str) -> Format | None:

@@ -19,7 +19,7 @@ from typing import Any
 from . import archive, entrypoint, images
 from . import pointer as ptr
 from .context import Context
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Severity
 from .loader import Document
 
 DEFAULT_INSTANCE = {"instanceType": "ml.m5.large", "volumeSizeInGb": 30, "instanceCount": 1}
@@ -97,24 +97,9 @@ class _Builder:
     # -- diagnostics -------------------------------------------------------------------
 
     def error(
-        self, pointer: str, code: str, message: str, hint: str = "", *, key: bool = False, severity: str = "error"
+        self, pointer: str, code: str, message: str, hint: str = "", *, key: bool = False, severity: Severity = "error"
     ) -> None:
-        span = self.doc.source_map.key(pointer) if key else self.doc.source_map.value(pointer)
-        line, col = (span.line, span.col) if span else (0, 0)
-        end = (span.end_line, span.end_col) if span else (0, 0)
-        self.diags.append(
-            Diagnostic(
-                self.doc.file,
-                line,
-                col,
-                code,
-                message,
-                pointer,
-                "warning" if severity == "warning" else "error",
-                hint,
-                *end,
-            )
-        )
+        self.diags.append(self.doc.diagnostic(pointer, code, message, hint, key=key, severity=severity))
 
     def origin(self, request_pointer: str, kind: str, spec_pointer: str = "", note: str = "") -> None:
         self.origins[request_pointer] = Origin(kind, spec_pointer, note)

@@ -9,6 +9,7 @@ the service will receive them, values that look like credentials) run alongside 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -124,15 +125,16 @@ def _at(
     severity: Severity = "error",
     flaw: fieldrules.Flaw | None = None,
 ) -> Diagnostic:
+    placed = doc.diagnostic(pointer, code, message, hint, key=key, severity=severity, unplaced=(1, 1))
     span = doc.source_map.key(pointer) if key else doc.source_map.value(pointer)
-    line, col, end_line, end_col = (span.line, span.col, span.end_line, span.end_col) if span else (1, 1, 0, 0)
     if flaw is not None and span is not None and not getattr(span, "file", ""):
+        # Narrow the place to the offending character of the value (or key).
         text = ptr.split(pointer)[-1] if key else _value_at(doc, pointer)
         if isinstance(text, str):
             found = _char_column(doc, span.line, span.col, text, flaw.offset)
             if found is not None:
-                col, end_line, end_col = found, line, found + max(flaw.length, 1)
-    return Diagnostic(doc.file, line, col, code, message, pointer, severity, hint, end_line, end_col)
+                return dataclasses.replace(placed, col=found, end_line=placed.line, end_col=found + max(flaw.length, 1))
+    return placed
 
 
 def _value_at(doc: Document, pointer: str) -> Any:
