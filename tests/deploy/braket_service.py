@@ -27,13 +27,15 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from jsonschema import Draft202012Validator
 
 from braket_jobspec.validate import REQUEST_SCHEMA, schema
+
+from .loopback import LoopbackServer
 
 ACCOUNT = "123456789012"
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -106,7 +108,7 @@ class ServiceError(Exception):
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
-class BraketService:
+class BraketService(LoopbackServer):
     """Start with start(), point boto3 at .url, inspect .jobs and .calls; stop() at the end."""
 
     def __init__(self, account: str = ACCOUNT) -> None:
@@ -119,34 +121,8 @@ class BraketService:
         self.on_status: Callable[[Job, str], None] | None = None  # called on each status change
         self.lock = threading.Lock()
         self.validator = Draft202012Validator(schema(REQUEST_SCHEMA))
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- control ---------------------------------------------------------------------------
-
-    def start(self) -> BraketService:
-        service = self
-
-        class Handler(_Handler):
-            owner = service
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def inject(self, op: str, count: int = 1, **kwargs: Any) -> None:
         with self.lock:
@@ -347,3 +323,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("x-amzn-ErrorType", error)
         self.end_headers()
         self.wfile.write(data)
+
+
+BraketService.handler = _Handler
