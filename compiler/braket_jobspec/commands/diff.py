@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .build import DEFAULT_SPECS
 from .common import EXIT_FAILED, EXIT_OK, UsageError, add_context_options, emit, settings
 from .deploy import add_aws_options, aws_settings
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
-
-DEFAULT_SPECS = Path("specs")
 
 
 def register(commands: Any) -> None:
