@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,7 +188,9 @@ class Project:
         text (request and manifest), which is all a caller of many specs uses.
         """
         workers = min(len(items) // _PER_WORKER, os.cpu_count() or 1, _MAX_WORKERS)
-        if workers < 2:
+        # Forked workers inherit the loaded modules and settings for free; where fork is not
+        # the safe default (macOS, Windows) the specs are compiled in this process.
+        if workers < 2 or sys.platform != "linux":
             return [self.compile(spec, out) for spec, out in items]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
