@@ -59,7 +59,7 @@ def test_client_token_is_the_digest_of_the_request_without_it(project: Project) 
 
     request = request_of(spec(project))
     token = request.pop("clientToken")
-    body = json.dumps(request, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    body = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert token == hashlib.sha256(body.encode()).hexdigest()
     assert len(token) == 64  # the API's String64 maximum
 
@@ -232,14 +232,17 @@ def test_archive_is_reproducible_and_shaped_as_the_sdks(project: Project) -> Non
     os.utime(project.root / "pkg/__init__.py", (1, 1))
     second = compile_file(project.spec(f"device: {SV1}\nsource_module: pkg\n"))
     assert first.compiled and second.compiled and first.compiled.archive and second.compiled.archive
-    data = first.compiled.archive.data
-    assert data == second.compiled.archive.data
+    data = first.compiled.archive.pack()
+    assert data == second.compiled.archive.pack()
     assert data[4:8] == b"\0\0\0\0"  # gzip header without a time
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         members = {m.name: m for m in tar.getmembers()}
     assert set(members) == {"pkg", "pkg/__init__.py", "pkg/run.sh"}
     assert all(m.mtime == 0 and m.uid == 0 and m.gid == 0 and m.uname == "" for m in members.values())
     assert members["pkg/run.sh"].mode == 0o755 and members["pkg/__init__.py"].mode == 0o644
+    # The manifest pins the executable bit with the content: a chmod is a change to review.
+    described = {m["name"]: m for m in first.compiled.manifest["source"]["members"]}
+    assert described["pkg/run.sh"]["executable"] is True and "executable" not in described["pkg/__init__.py"]
 
 
 def test_source_excludes(project: Project) -> None:

@@ -1,4 +1,10 @@
-"""The job's source archive: the same tree gives the same bytes on any machine.
+"""The job's source: its files, read and hashed at compile time, packed only to upload or run.
+
+A compile needs to know what the archive will hold, not its bytes: the manifest pins every
+member (name, type, size, SHA-256, executable bit), and the deployer packs the archive
+from the tree and refuses it when a member differs. The archive's own bytes also depend
+on the zlib build that compresses them (zlib-ng gives other bytes than zlib), so a digest
+of them in a reviewed file would not be reproducible across machines; the members are.
 
 Members are laid out as the SDK's `tarfile.add(path, arcname=path.name,
 dereference=True)` lays them out (the folder, then its entries depth-first in sorted
@@ -12,14 +18,13 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import functools
-import gzip
 import hashlib
-import io
+import json
 import os
 import stat
-import tarfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 # Left out of every archive: caches that differ between machines and runs (the SDK's
 # own entry-point check writes __pycache__ into the source folder before tarring it).
@@ -39,25 +44,79 @@ class Member:
     size: int = 0
     mode: int = 0o755
     sha256: str = ""
-    path: Path | None = None
+    path: str | None = None
 
     def describe(self) -> dict[str, object]:
         if self.is_dir:
             return {"name": self.name, "type": "dir"}
-        return {"name": self.name, "type": "file", "size": self.size, "sha256": self.sha256}
+        described: dict[str, object] = {"name": self.name, "type": "file", "size": self.size, "sha256": self.sha256}
+        if self.mode & stat.S_IXUSR:
+            described["executable"] = True
+        return described
 
 
 @dataclasses.dataclass(frozen=True)
-class Archive:
+class Tree:
+    """The members of a source, each file read and hashed once."""
+
     members: tuple[Member, ...]
-    data: bytes
 
     @functools.cached_property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def digest(self) -> str:
+        return digest([m.describe() for m in self.members])
 
     def files(self) -> dict[str, Member]:
         return {m.name: m for m in self.members if not m.is_dir}
+
+    def differences(self, described: Sequence[Mapping[str, Any]]) -> str:
+        """How these members differ from a manifest's description of them ("" when they do not)."""
+        before = {str(m.get("name")): dict(m) for m in described}
+        after = {m.name: m.describe() for m in self.members}
+        changed = sorted(name for name in before.keys() & after.keys() if before[name] != after[name])
+        words = [
+            f"{label}: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}"
+            for label, names in (
+                ("changed", changed),
+                ("added", sorted(after.keys() - before.keys())),
+                ("removed", sorted(before.keys() - after.keys())),
+            )
+            if names
+        ]
+        return "; ".join(words)
+
+    def pack(self) -> bytes:
+        """The reproducible tar.gz; SourceError when a file changed since it was scanned."""
+        import gzip
+        import io
+        import tarfile
+
+        raw = io.BytesIO()
+        with (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as zipped,
+            tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            for member in self.members:
+                info = tarfile.TarInfo(member.name)
+                info.mtime = 0
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                info.mode = member.mode
+                if member.is_dir:
+                    info.type = tarfile.DIRTYPE
+                    tar.addfile(info)
+                    continue
+                assert member.path is not None
+                data = _read(member.path)
+                if hashlib.sha256(data).hexdigest() != member.sha256:
+                    raise SourceError(f"{member.name} changed while it was being archived")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return raw.getvalue()
+
+
+def digest(described: Sequence[Mapping[str, Any]]) -> str:
+    """SHA-256 of members' descriptions (as the manifest lists them): what it pins, as one value."""
+    return hashlib.sha256(json.dumps(described, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def excluded(relpath: str, name: str, patterns: Iterable[str]) -> bool:
@@ -69,73 +128,50 @@ def excluded(relpath: str, name: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def scan(source: Path, excludes: Sequence[str] = ()) -> tuple[Member, ...]:
-    """The members of the archive of source (a resolved file or folder)."""
+def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
+    """The members of the archive of source (a resolved file or folder), every file hashed."""
     patterns = (*DEFAULT_EXCLUDES, *excludes)
     members: list[Member] = []
-    top = source.name
+    top = str(source)
 
-    def add_file(real: Path, arcname: str) -> None:
-        executable = real.stat().st_mode & stat.S_IXUSR
-        members.append(Member(arcname, False, mode=0o755 if executable else 0o644, path=real))
+    def add_file(real: str, arcname: str, mode: int) -> None:
+        data = _read(real)
+        executable = 0o755 if mode & stat.S_IXUSR else 0o644
+        members.append(Member(arcname, False, len(data), executable, hashlib.sha256(data).hexdigest(), real))
 
-    def walk(folder: Path, arcname: str, relpath: str, active: tuple[Path, ...]) -> None:
+    def walk(folder: str, arcname: str, relpath: str, active: tuple[str, ...]) -> None:
         members.append(Member(arcname, True))
-        for name in sorted(os.listdir(folder)):
-            child = folder / name
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            name = entry.name
             rel = f"{relpath}/{name}" if relpath else name
             if excluded(rel, name, patterns):
                 continue
-            real = child.resolve() if child.is_symlink() else child
-            if child.is_symlink():
-                if not real.exists():
+            real = entry.path
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if not os.path.exists(real):
                     raise SourceError(f"{rel}: broken symlink")
-                if not _inside(real, source):
+                if real != top and not real.startswith(top + os.sep):
                     raise SourceError(f"{rel}: symlink points outside the source folder ({real})")
-            if real.is_dir():
+            info = os.stat(real)
+            if stat.S_ISDIR(info.st_mode):
                 if real in active:
                     raise SourceError(f"{rel}: symlink loop")
                 walk(real, f"{arcname}/{name}", rel, (*active, real))
-            elif real.is_file():
-                add_file(real, f"{arcname}/{name}")
+            elif stat.S_ISREG(info.st_mode):
+                add_file(real, f"{arcname}/{name}", info.st_mode)
             else:
                 raise SourceError(f"{rel}: not a regular file or folder")
 
     if source.is_dir():
-        walk(source, top, "", (source,))
+        walk(top, source.name, "", (top,))
     else:
-        add_file(source, top)
-    return tuple(members)
+        add_file(top, source.name, source.stat().st_mode)
+    return Tree(tuple(members))
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def build(members: Sequence[Member]) -> Archive:
-    """Write the reproducible tar.gz of members, reading (and hashing) each file once."""
-    done: list[Member] = []
-    raw = io.BytesIO()
-    with (
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as zipped,
-        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        for member in members:
-            info = tarfile.TarInfo(member.name)
-            info.mtime = 0
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            if member.is_dir:
-                info.type = tarfile.DIRTYPE
-                info.mode = 0o755
-                tar.addfile(info)
-                done.append(member)
-            else:
-                assert member.path is not None
-                data = member.path.read_bytes()
-                info.size = len(data)
-                info.mode = member.mode
-                tar.addfile(info, io.BytesIO(data))
-                digest = hashlib.sha256(data).hexdigest()
-                done.append(dataclasses.replace(member, size=len(data), sha256=digest))
-    return Archive(tuple(done), raw.getvalue())
+def _read(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()

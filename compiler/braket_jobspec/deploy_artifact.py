@@ -20,7 +20,6 @@ from typing import IO, Any
 from .diagnostics import Diagnostic
 
 MANIFEST_SUFFIX = ".manifest.json"
-MANIFEST_FORMAT = 1
 RECOMPILE = "recompile (jobspec compile), review the new outputs and deploy those"
 
 
@@ -31,8 +30,9 @@ class Upload:
     kind: str  # "source" | "input"
     display: str  # the local path as people know it (repository-relative)
     uri: str
-    size: int
-    sha256: str  # hex digest from the manifest
+    size: int  # of an input: from the manifest; of the source archive: once packed (verify)
+    sha256: str  # hex digest, the same way
+    identity: str  # what the manifest pins: the input's sha256, the source's member digest
     path: Path | None = None
     data: bytes | None = None
     channel: str | None = None
@@ -134,7 +134,7 @@ def manifest_path_of(request_path: Path) -> Path:
 
 def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
     """Read a request and its manifest; refuse a pair that does not belong together."""
-    from .request import client_token
+    from .request import MANIFEST_FORMAT, client_token
 
     path = request_path_of(path)
     display = path.as_posix()
@@ -192,9 +192,12 @@ def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
         )
     artifact = Artifact(path, display, request, manifest, root, [], [], None)
     if source.get("kind") == "local":
-        artifact.uploads.append(
-            Upload("source", str(source["path"]), script_uri, int(source["size"]), str(source["sha256"]))
-        )
+        from .archive import digest
+
+        members = source.get("members")
+        if not isinstance(members, list):
+            return fail("the manifest lists no source members", RECOMPILE)
+        artifact.uploads.append(Upload("source", str(source["path"]), script_uri, 0, "", digest(members)))
     elif source.get("kind") == "s3":
         if source["uri"] != script_uri:
             artifact.copies.append(Copy(str(source["uri"]), script_uri))
@@ -214,6 +217,7 @@ def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
                 str(entry["path"]),
                 str(entry["s3Uri"]),
                 int(entry["size"]),
+                str(entry["sha256"]),
                 str(entry["sha256"]),
                 channel=str(entry["channel"]),
             )
@@ -251,8 +255,8 @@ def conflicts(artifacts: Sequence[Artifact]) -> list[Diagnostic]:
     names: dict[tuple[str, str], Artifact] = {}
     for artifact in artifacts:
         for up in artifact.uploads:
-            earlier = objects.setdefault(up.uri, (up.sha256, artifact))
-            if earlier[0] != up.sha256:
+            earlier = objects.setdefault(up.uri, (up.identity, artifact))
+            if earlier[0] != up.identity:
                 out.append(
                     artifact.error(
                         "E604",
@@ -317,37 +321,21 @@ def _verify_source(artifact: Artifact, up: Upload, part_size: int) -> Upload | D
     source = artifact.manifest["source"]
     folder = artifact.root / up.display
     try:
-        resolved = folder.resolve(strict=True)
-        built = archive.build(archive.scan(resolved, tuple(source.get("excludes") or ())))
+        tree = archive.scan(folder.resolve(strict=True), tuple(source.get("excludes") or ()))
+        changes = tree.differences(source.get("members") or [])
+        data = b"" if changes else tree.pack()
     except (OSError, RuntimeError, archive.SourceError) as exc:
         return artifact.error(
             "E602",
             f"the source changed since it was compiled: cannot archive {up.display}: {exc}",
             RECOMPILE,
         )
-    if built.sha256 != up.sha256:
+    if changes:
         return artifact.error(
-            "E602",
-            f"the source changed since it was compiled: recompile and review ({_member_changes(source, built)})",
-            RECOMPILE,
+            "E602", f"the source changed since it was compiled: recompile and review ({changes})", RECOMPILE
         )
-    _, size, parts = digest_parts(io.BytesIO(built.data), part_size)
-    return dataclasses.replace(up, data=built.data, size=size, part_digests=parts)
-
-
-def _member_changes(source: dict[str, Any], built: Any) -> str:
-    """Which files differ between the manifest's archive and the tree's, for the message."""
-    before = {m["name"]: m.get("sha256", "") for m in source.get("members") or []}
-    after = {m.name: m.sha256 for m in built.members}
-    changed = sorted(n for n in before.keys() & after.keys() if before[n] != after[n])
-    added = sorted(after.keys() - before.keys())
-    removed = sorted(before.keys() - after.keys())
-    words = [
-        f"{label}: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}"
-        for label, names in (("changed", changed), ("added", added), ("removed", removed))
-        if names
-    ]
-    return "; ".join(words) or "archive metadata differs"
+    sha, size, parts = digest_parts(io.BytesIO(data), part_size)
+    return dataclasses.replace(up, data=data, size=size, sha256=sha, part_digests=parts)
 
 
 def _verify_input(artifact: Artifact, up: Upload, part_size: int) -> Upload | Diagnostic:

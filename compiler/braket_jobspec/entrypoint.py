@@ -72,7 +72,8 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
     member = members[path]
     assert member.path is not None
     try:
-        tree = ast.parse(member.path.read_bytes(), filename=path)
+        with open(member.path, "rb") as stream:
+            tree = ast.parse(stream.read(), filename=path)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return Problem(

@@ -11,14 +11,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from .archive import Member
+    from .archive import Tree
     from .pipeline import Settings
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -44,7 +43,7 @@ class LocalJob:
     request: dict[str, Any]
     manifest: dict[str, Any]
     root: Path
-    archive: bytes | None = None  # the source archive when already built (a spec compiled just now)
+    tree: Tree | None = None  # the source's members when already scanned (a spec compiled just now)
     warnings: list[Diagnostic] = dataclasses.field(default_factory=list)
 
     @property
@@ -91,6 +90,8 @@ def load_target(target: Path, settings: Settings) -> LocalJob:
 
 def load_compiled(target: Path) -> LocalJob:
     """A compiled request and the manifest next to it (either file may be named)."""
+    from .request import MANIFEST_FORMAT
+
     name = target.name
     if name.endswith(MANIFEST_SUFFIX):
         manifest_path, request_path = target, target.with_name(name[: -len(MANIFEST_SUFFIX)] + ".json")
@@ -102,9 +103,12 @@ def load_compiled(target: Path) -> LocalJob:
     for key in ("jobName", "algorithmSpecification", "deviceConfig", "hyperParameters", "stoppingCondition"):
         if key not in request:
             raise fail(display, "E701", f"not a CreateJob request of jobspec: no {key!r}", "run `jobspec compile`")
-    if manifest.get("format") != 1 or "source" not in manifest or "root" not in manifest:
+    if manifest.get("format") != MANIFEST_FORMAT or "source" not in manifest or "root" not in manifest:
         raise fail(
-            manifest_path.as_posix(), "E701", "not a manifest of jobspec (format 1)", "run `jobspec compile` again"
+            manifest_path.as_posix(),
+            "E701",
+            f"not a manifest of this jobspec (format {MANIFEST_FORMAT})",
+            "run `jobspec compile` again",
         )
     root = (manifest_path.parent / manifest["root"]).resolve()
     return LocalJob(display, request, manifest, root)
@@ -136,53 +140,34 @@ def compile_target(spec: Path, settings: Settings) -> LocalJob:
     compiled = result.compiled
     # The manifest as `jobspec compile` writes it, with the paths relative to the root.
     manifest = {"root": ".", **compiled.manifest}
-    archive = compiled.archive.data if compiled.archive is not None else None
     warnings = [d for d in result.diagnostics if not d.is_error]
-    return LocalJob(result.display, compiled.request, manifest, result.root.resolve(), archive, warnings)
+    return LocalJob(result.display, compiled.request, manifest, result.root.resolve(), compiled.archive, warnings)
 
 
 def local_source_archive(job: LocalJob) -> bytes:
-    """The source archive rebuilt from the tree, refused when it is not the compiled one."""
+    """The source archive packed from the tree, refused when its members are not the compiled ones."""
     from . import archive
 
     source = job.manifest["source"]
-    if job.archive is not None:
-        return job.archive
     path = job.root / source["path"]
-    where = job.display
     try:
-        resolved = path.resolve(strict=True)
-        excludes = [e for e in source.get("excludes", []) if e not in archive.DEFAULT_EXCLUDES]
-        built = archive.build(archive.scan(resolved, excludes))
+        tree = job.tree or archive.scan(path.resolve(strict=True), source.get("excludes", []))
+        changes = tree.differences(source.get("members", []))
+        if not changes:
+            return tree.pack()
     except (OSError, archive.SourceError) as exc:
         raise fail(
-            where,
+            job.display,
             "E702",
             f"cannot rebuild the source archive from {source['path']}: {exc}",
             "the source moved or is gone since the compile: run `jobspec compile`",
         ) from None
-    if built.sha256 != source["sha256"]:
-        raise fail(
-            where,
-            "E702",
-            f"the source changed since the compile: {source['path']} ({_member_changes(source, built.members)})",
-            "run `jobspec compile` (and review the new request), or restore the source",
-        )
-    return built.data
-
-
-def _member_changes(source: dict[str, Any], members: Sequence[Member]) -> str:
-    before = {m["name"]: m.get("sha256", "dir") for m in source.get("members", [])}
-    after = {m.name: (m.sha256 or "dir") if not m.is_dir else "dir" for m in members}
-    changed = sorted(n for n in before.keys() & after.keys() if before[n] != after[n])
-    added = sorted(after.keys() - before.keys())
-    removed = sorted(before.keys() - after.keys())
-    parts = [
-        f"{label}: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}"
-        for label, names in (("changed", changed), ("added", added), ("removed", removed))
-        if names
-    ]
-    return "; ".join(parts) or "archive bytes differ"
+    raise fail(
+        job.display,
+        "E702",
+        f"the source changed since the compile: {source['path']} ({changes})",
+        "run `jobspec compile` (and review the new request), or restore the source",
+    )
 
 
 def local_input(job: LocalJob, item: dict[str, Any]) -> bytes:

@@ -73,9 +73,8 @@ class Result:
         return canonical_json(manifest)
 
 
+@functools.cache
 def _relative(target: Path, start: Path) -> str:
-    import os
-
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
@@ -283,17 +282,18 @@ def compile_spec(
         return Result(spec, display, diags)
     loaded, more = load(raw, display, fmt, max_bytes)
     diags += more
+    spec_dir = options.memo.resolve(spec.parent)
     if loaded is None:
-        return Result(spec, display, diags, reads=(spec.resolve(),))
+        return Result(spec, display, diags, reads=(spec_dir / spec.name,))
     doc, more = resolve(loaded, spec, environment, options.root, options.allow_outside_root, max_bytes)
     diags += more
-    reads = (spec.resolve(), *(doc.files if isinstance(doc, Merged) else ()))
+    reads = (spec_dir / spec.name, *(doc.files if isinstance(doc, Merged) else ()))
     if doc is None:
         return Result(spec, display, diags, reads=reads)
     start = len(diags)
     diags += validate_spec(doc)
     if not has_errors(diags):
-        compiled, more = build_request(doc, spec.parent.resolve(), ctx, options)
+        compiled, more = build_request(doc, spec_dir, ctx, options)
         diags += more
         if compiled is not None and not has_errors(diags):
             diags += validate_request(doc, compiled)

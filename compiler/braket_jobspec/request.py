@@ -27,6 +27,8 @@ DEFAULT_MAX_RUNTIME = 432000
 DEFAULT_CHECKPOINT_PATH = "/opt/jobs/checkpoints"
 DEFAULT_ROLE_NAME = "service-role/AmazonBraketJobsExecutionRole"
 RESERVATION_TYPE = "RESERVATION_TIME_WINDOW_ARN"
+# The manifest's shape; 2: the source by its members (no archive digest, which depends on zlib).
+MANIFEST_FORMAT = 2
 STAMP_LENGTH = 13  # as long as the SDK's millisecond timestamps, so default names keep their length
 
 # AwsSession.is_s3_uri: a bucket without dots and a non-empty key, in either URL form.
@@ -60,7 +62,7 @@ class Compiled:
     request: dict[str, Any]
     manifest: dict[str, Any]
     origins: dict[str, Origin]
-    archive: archive.Archive | None
+    archive: archive.Tree | None  # a local source's members
     reads: list[Path] = dataclasses.field(default_factory=list)  # files and folders read (incremental cache)
 
 
@@ -75,11 +77,19 @@ class Options:
 
 @dataclasses.dataclass
 class Memo:
-    """Work shared by the specs of one run: specs that share a source folder archive,
+    """Work shared by the specs of one run: specs that share a source folder scan,
     hash and parse it once."""
 
-    archives: dict[tuple[Path, tuple[str, ...]], archive.Archive] = dataclasses.field(default_factory=dict)
+    archives: dict[tuple[Path, tuple[str, ...]], archive.Tree] = dataclasses.field(default_factory=dict)
     entry_checks: dict[tuple[str, str], entrypoint.Problem | None] = dataclasses.field(default_factory=dict)
+    resolved: dict[Path, Path] = dataclasses.field(default_factory=dict)
+
+    def resolve(self, path: Path) -> Path:
+        """path.resolve(strict=True), once per path and run: specs share roots and sources."""
+        real = self.resolved.get(path)
+        if real is None:
+            real = self.resolved[path] = path.resolve(strict=True)
+        return real
 
 
 class _Builder:
@@ -87,7 +97,7 @@ class _Builder:
         self.doc = doc
         self.spec = doc.data
         self.spec_dir = spec_dir
-        self.root = options.root.resolve()
+        self.root = options.memo.resolve(options.root)
         self.ctx = ctx
         self.options = options
         self.diags: list[Diagnostic] = []
@@ -116,7 +126,7 @@ class _Builder:
         path = Path(value)
         full = path if path.is_absolute() else self.spec_dir / path
         try:
-            resolved = full.resolve(strict=True)
+            resolved = self.options.memo.resolve(full)
         except (OSError, RuntimeError):
             self.error(
                 pointer,
@@ -254,7 +264,7 @@ class _Builder:
         self.origin("/clientToken", "derived", "", "SHA-256 of the canonical request without clientToken")
 
         manifest = {
-            "format": 1,
+            "format": MANIFEST_FORMAT,
             "context": {
                 "region": region,
                 "account_id": account,
@@ -392,11 +402,11 @@ class _Builder:
         try:
             built = self.options.memo.archives.get((path, excludes))
             if built is None:
-                built = self.options.memo.archives[path, excludes] = archive.build(archive.scan(path, excludes))
+                built = self.options.memo.archives[path, excludes] = archive.scan(path, excludes)
         except (archive.SourceError, OSError) as exc:
             self.error("/source_module", "E408", f"cannot archive source_module: {exc}")
             return {"entry_point": ""}
-        self.reads += [m.path if m.path is not None else path.parent / m.name for m in built.members]
+        self.reads += [Path(m.path) if m.path is not None else path.parent / m.name for m in built.members]
         if entry:
             self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
             entry_pointer = "/entry_point"
@@ -409,7 +419,7 @@ class _Builder:
                 "the source module's name without its last suffix",
             )
             entry_pointer = "/source_module"
-        key = (built.sha256, entry)
+        key = (built.digest, entry)
         if key not in self.options.memo.entry_checks:
             dirs = frozenset(m.name for m in built.members if m.is_dir)
             self.options.memo.entry_checks[key] = entrypoint.check(entry, built.files(), dirs)
@@ -423,8 +433,6 @@ class _Builder:
                 "kind": "local",
                 "path": self.rel(path),
                 "excludes": list(archive.DEFAULT_EXCLUDES) + list(self.spec.get("source_excludes") or ()),
-                "sha256": built.sha256,
-                "size": len(built.data),
                 "members": [m.describe() for m in built.members],
             },
         }
@@ -489,9 +497,10 @@ class _Builder:
             self.reads.append(Path(folder))
             for name in sorted(names + [d for d in subdirs if (Path(folder) / d).is_symlink()]):
                 full = Path(folder) / name
-                real = full.resolve()
+                link = full.is_symlink()
+                real = full.resolve() if link else full
                 rel = full.relative_to(path).as_posix()
-                if full.is_symlink() and not (real == path or path in real.parents):
+                if link and not (real == path or path in real.parents):
                     self.error(
                         pointer,
                         "E411",
@@ -526,7 +535,7 @@ class _Builder:
         material = {
             "spec": spec,
             "context": [region, self.ctx.account_id, bucket, self.ctx.default_role_arn],
-            "source": source["manifest"].get("sha256") or source["manifest"].get("uri"),
+            "source": source["archive"].digest if "archive" in source else source["manifest"].get("uri"),
             "inputs": [
                 [ch["channel"], [(f.rel, f.sha256) for f in ch["files"]]] for ch in inputs if ch["files"] is not None
             ],
@@ -661,9 +670,11 @@ def canonical_json(value: Any) -> str:
 
 
 def client_token(request: dict[str, Any]) -> str:
-    """SHA-256 hex of the canonical request without clientToken: the idempotency token."""
+    """SHA-256 hex of the request without clientToken, as compact canonical JSON: the idempotency token."""
     body = {k: v for k, v in request.items() if k != "clientToken"}
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    # Compact (no indent) is the form json encodes in C, and whitespace says nothing of content.
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def build_request(

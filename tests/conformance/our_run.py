@@ -40,7 +40,7 @@ def run_ours(case: Case, root: Path, spec: Path) -> OurRun:
     compiled = result.compiled if result.ok else None
     if compiled is None:
         return OurRun(result, root.resolve())
-    data = compiled.archive.data if compiled.archive is not None else None
+    data = compiled.archive.pack() if compiled.archive is not None else None
     return OurRun(result, root.resolve(), compiled.request, compiled.manifest, data)
 
 
@@ -77,8 +77,8 @@ def run_ours_cli(case: Case, root: Path, spec: Path) -> OurRun:
     source = manifest["source"]
     if source["kind"] == "local":
         patterns = source["excludes"][len(archive.DEFAULT_EXCLUDES) :]
-        built = archive.build(archive.scan(project / source["path"], patterns))
-        assert built.sha256 == source["sha256"], "the archive rebuilt from the manifest is not the one it describes"
-        data = built.data
+        tree = archive.scan(project / source["path"], patterns)
+        assert not tree.differences(source["members"]), "the tree's members are not the ones the manifest lists"
+        data = tree.pack()
     result = Result(spec, spec.name, [])
     return OurRun(result, project, request, manifest, data)

@@ -29,12 +29,16 @@ def test_deploy_uploads_the_reviewed_bytes_and_creates_the_compiled_request(
     assert result.out == f"{job.arn}\n"
     # CreateJob received the compiled request as it is, clientToken included.
     assert job.request == request
-    # The archive in S3 is the one the manifest describes, byte for byte.
+    # The archive in S3 holds the members the manifest describes, byte for byte.
     bucket, key = s3_split(manifest["source"]["s3Uri"])
     archive = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    assert hashlib.sha256(archive).hexdigest() == manifest["source"]["sha256"]
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        assert tar.getnames() == [m["name"] for m in manifest["source"]["members"]]
         assert tar.getnames() == ["algo", "algo/__init__.py", "algo/run.py"]
+        for member in manifest["source"]["members"]:
+            if member["type"] == "file":
+                body = tar.extractfile(member["name"])
+                assert body is not None and hashlib.sha256(body.read()).hexdigest() == member["sha256"]
     for entry in manifest["inputs"]:
         bucket, key = s3_split(entry["s3Uri"])
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -44,14 +48,17 @@ def test_deploy_uploads_the_reviewed_bytes_and_creates_the_compiled_request(
     assert "created bucket" in result.err
 
 
-def test_each_put_carries_the_sha256_for_s3_to_check(project: Any, cli: Any, deploy: Any) -> None:
+def test_each_put_carries_the_sha256_for_s3_to_check(project: Any, cli: Any, deploy: Any, s3: Any) -> None:
     build = make_project(project, cli, inputs={"a.csv": b"1,2,3\n"})
     manifest = json.loads((build.parent / "job.manifest.json").read_text())
 
     assert deploy(str(build), cwd=project.root).code == 0
 
     sent = {s.path: s.headers for s in deploy.proxy.seen if s.method == "PUT" and s.path.count("/") > 1}
-    expected = {manifest["source"]["s3Uri"]: manifest["source"]["sha256"]}
+    # The source archive is packed at deploy time: its digest is that of the bytes S3 holds.
+    bucket, key = s3_split(manifest["source"]["s3Uri"])
+    archive = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    expected = {manifest["source"]["s3Uri"]: hashlib.sha256(archive).hexdigest()}
     expected.update({e["s3Uri"]: e["sha256"] for e in manifest["inputs"]})
     assert len(sent) == len(expected)
     for uri, sha in expected.items():
