@@ -9,6 +9,7 @@ ruamel parser is pure Python and has no such limits of its own.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -59,6 +60,30 @@ def _libyaml() -> bool:
 
 
 _HAS_LIBYAML = _libyaml()
+
+
+_LIBYAML_RESOLVED: dict[tuple[str, Any], str] = {}
+
+
+@functools.cache
+def _libyaml_helpers() -> tuple[Any, Any]:
+    """The resolver and constructor of the libyaml path, made once: they keep no state of a file."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    return yaml.resolver, yaml.constructor
+
+
+def _libyaml_events(text: str) -> Iterator[Any]:
+    """libyaml's parser on its own (ruamel's YAML object makes a new loader class per file)."""
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    parser = CParser(text)
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
 
 
 class _Abandon(Exception):
@@ -273,6 +298,9 @@ class _Reader:
         self.text = text
         self.file = file
         self.pure = pure
+        # Implicit tags by (text, implicit): the same for every file, as directives are
+        # neutralized (YAML 1.2 always); shared by the files of a run read by libyaml.
+        self.resolved: dict[tuple[str, Any], str] = {} if pure else _LIBYAML_RESOLVED
         self.empty_values = False  # a plain empty scalar was read (parsers place it differently)
         self.diags: list[Diagnostic] = []
         self.source_map = SourceMap()
@@ -284,7 +312,8 @@ class _Reader:
         self.stack: list[_Frame] = []
         self.skipping = 0  # depth inside a refused collection
         self.skipping_key = False  # the refused collection is a key, not a value
-        self.yaml: Any = None
+        self.resolver: Any = None
+        self.constructor: Any = None
 
     # -- diagnostics ---------------------------------------------------------------
 
@@ -306,11 +335,17 @@ class _Reader:
     # -- the event loop ------------------------------------------------------------
 
     def events(self) -> Iterator[Any]:
-        from ruamel.yaml import YAML
         from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-        self.yaml = YAML(typ="safe", pure=self.pure)
-        stream = self.yaml.parse(self.text)
+        if self.pure:
+            from ruamel.yaml import YAML
+
+            yaml = YAML(typ="safe", pure=True)
+            self.resolver, self.constructor = yaml.resolver, yaml.constructor
+            stream = yaml.parse(self.text)
+        else:
+            self.resolver, self.constructor = _libyaml_helpers()
+            stream = _libyaml_events(self.text)
         while True:
             try:
                 event = next(stream)
@@ -612,9 +647,13 @@ class _Reader:
             return _CORE + "map"
         if isinstance(event, SequenceStartEvent):
             return _CORE + "seq"
-        tag = self.yaml.resolver.resolve(ScalarNode, event.value, event.implicit)
-        # A resolved tag is a full tag in its suffix; str() would decode it again, slowly.
-        return str(tag.suffix) if tag.handle is None else str(tag)
+        key = (event.value, event.implicit)
+        resolved = self.resolved.get(key)
+        if resolved is None:
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
+            # A resolved tag is a full tag in its suffix; str() would decode it again, slowly.
+            resolved = self.resolved[key] = str(tag.suffix) if tag.handle is None else str(tag)
+        return resolved
 
     def construct(self, event: Any, tag: str) -> Any:
         kind = tag.replace(_CORE, "")
@@ -622,7 +661,7 @@ class _Reader:
         if kind == "int" and digits > _MAX_INT_DIGITS:
             raise ValueError(f"it has {digits} digits")
         node = ScalarNode(_NODE_TAG, event.value, event.start_mark, event.end_mark, style=event.style)
-        construct = getattr(self.yaml.constructor, f"construct_yaml_{kind}")
+        construct = getattr(self.constructor, f"construct_yaml_{kind}")
         return construct(node)
 
     def scalar(self, event: Any, tag: str, pointer: str) -> Any:
