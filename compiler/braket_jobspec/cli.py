@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import MODULES
+from .commands import COMMANDS, MODULES
 from .commands.common import EXIT_FAILED, EXIT_USAGE, UsageError
 
 DESCRIPTION = """\
@@ -39,19 +39,23 @@ docs: README.md, docs/diagnostics.md, docs/deviations.md
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of `jobspec`: with a known command, of that command only (what `jobspec X ...` parses)."""
     parser = argparse.ArgumentParser(
         prog="jobspec", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"jobspec {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in MODULES:
+    for name in (COMMANDS[command],) if command in COMMANDS else MODULES:
         importlib.import_module(f"{__package__}.commands.{name}").register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # argparse hands everything after the command to its parser, so the others are not needed;
+    # without a command first (--help, --version, nothing, a typo) every command is listed.
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
