@@ -2,20 +2,19 @@
 # mypy: ignore-errors
 # ruff: noqa
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
-from . import JsonSchemaValueException, JsonSchemaValuesException
+from . import Decimal, JsonSchemaValueException, JsonSchemaValuesException, Patterns
 
 
-REGEX_PATTERNS = {
-    '^(?:arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$': re.compile('^(?:arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)\\Z'),
-    '^(?:(https|s3)://([^/]+)/?(.*))$': re.compile('^(?:(https|s3)://([^/]+)/?(.*))\\Z'),
-    '^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})$': re.compile('^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})\\Z'),
-    '^(?:[A-Za-z0-9\\.\\-_]+)$': re.compile('^(?:[A-Za-z0-9\\.\\-_]+)\\Z'),
-    '^(?:.*)$': re.compile('^(?:.*)\\Z'),
-    '^(?:arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)$': re.compile('^(?:arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)\\Z'),
-    '^(?:\\d{10,14}\\.dkr\\.ecr.[a-z0-9-]+\\.amazonaws\\.com\\/.+(@sha256)?:.+)$': re.compile('^(?:\\d{10,14}\\.dkr\\.ecr.[a-z0-9-]+\\.amazonaws\\.com\\/.+(@sha256)?:.+)\\Z')
-}
+REGEX_PATTERNS = Patterns({
+    '^(?:arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$': '^(?:arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)\\Z',
+    '^(?:(https|s3)://([^/]+)/?(.*))$': '^(?:(https|s3)://([^/]+)/?(.*))\\Z',
+    '^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})$': '^(?:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})\\Z',
+    '^(?:[A-Za-z0-9\\.\\-_]+)$': '^(?:[A-Za-z0-9\\.\\-_]+)\\Z',
+    '^(?:.*)$': '^(?:.*)\\Z',
+    '^(?:arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)$': '^(?:arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)\\Z',
+    '^(?:\\d{10,14}\\.dkr\\.ecr.[a-z0-9-]+\\.amazonaws\\.com\\/.+(@sha256)?:.+)$': '^(?:\\d{10,14}\\.dkr\\.ecr.[a-z0-9-]+\\.amazonaws\\.com\\/.+(@sha256)?:.+)\\Z'
+})
 
 NoneType = type(None)
 

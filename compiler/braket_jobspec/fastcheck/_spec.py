@@ -2,20 +2,19 @@
 # mypy: ignore-errors
 # ruff: noqa
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
-from . import JsonSchemaValueException, JsonSchemaValuesException
+from . import Decimal, JsonSchemaValueException, JsonSchemaValuesException, Patterns
 
 
-REGEX_PATTERNS = {
-    '\\.([yY][aA]?[mM][lL]|[tT][oO][mM][lL])$': re.compile('\\.([yY][aA]?[mM][lL]|[tT][oO][mM][lL])\\Z'),
-    '^(|[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})$': re.compile('^(|[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})\\Z'),
-    '^(|(https|s3)://([^/]+)/?(.*))$': re.compile('^(|(https|s3)://([^/]+)/?(.*))\\Z'),
-    '^(|arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$': re.compile('^(|arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)\\Z'),
-    '^(?:(https|s3)://([^/]+)/?(.*))$': re.compile('^(?:(https|s3)://([^/]+)/?(.*))\\Z'),
-    '^(?:[A-Za-z0-9\\.\\-_]+)$': re.compile('^(?:[A-Za-z0-9\\.\\-_]+)\\Z'),
-    '^(|arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)$': re.compile('^(|arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)\\Z')
-}
+REGEX_PATTERNS = Patterns({
+    '\\.([yY][aA]?[mM][lL]|[tT][oO][mM][lL])$': '\\.([yY][aA]?[mM][lL]|[tT][oO][mM][lL])\\Z',
+    '^(|[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})$': '^(|[a-zA-Z0-9](-*[a-zA-Z0-9]){0,50})\\Z',
+    '^(|(https|s3)://([^/]+)/?(.*))$': '^(|(https|s3)://([^/]+)/?(.*))\\Z',
+    '^(|arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$': '^(|arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)\\Z',
+    '^(?:(https|s3)://([^/]+)/?(.*))$': '^(?:(https|s3)://([^/]+)/?(.*))\\Z',
+    '^(?:[A-Za-z0-9\\.\\-_]+)$': '^(?:[A-Za-z0-9\\.\\-_]+)\\Z',
+    '^(|arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)$': '^(|arn:aws[a-z\\-]*:braket:[a-z0-9\\-]*:[0-9]{12}:.*)\\Z'
+})
 
 NoneType = type(None)
 
