@@ -229,8 +229,8 @@ def _display_of(referrer: str, target: str) -> str:
 
 def _marked(smap: SourceMap, file: str) -> SourceMap:
     return SourceMap(
-        {p: dataclasses.replace(s, file=file) for p, s in smap.values.items()},
-        {p: dataclasses.replace(s, file=file) for p, s in smap.keys.items()},
+        {p: s._replace(file=file) for p, s in smap.values.items()},
+        {p: s._replace(file=file) for p, s in smap.keys.items()},
     )
 
 
@@ -378,7 +378,7 @@ def relocate(diagnostics: list[Diagnostic], doc: Document) -> list[Diagnostic]:
         if d.file == doc.file and d.line:
             for span in (doc.source_map.keys.get(d.pointer), doc.source_map.value(d.pointer)):
                 if span is not None and span.file and (span.line, span.col) == (d.line, d.col):
-                    d = dataclasses.replace(d, file=span.file)
+                    d = d._replace(file=span.file)
                     break
         out.append(d)
     return out

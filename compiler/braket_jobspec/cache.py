@@ -23,14 +23,13 @@ apart). `--no-cache` bypasses the cache.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic
 
@@ -43,8 +42,7 @@ RACY_NS = 50_000_000
 COARSE_RACY_NS = 2_000_000_000
 
 
-@dataclasses.dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     """The outputs of a cache hit: their digests at once, their text when asked."""
 
     digests: dict[str, str]
@@ -234,6 +232,8 @@ def _parse(raw: bytes) -> Stored | None:
 
 def _write(name: str, data: bytes) -> None:
     """Write a whole file under a temporary name and rename it into place."""
+    import tempfile  # here, not at the top: a run that stores nothing does not need it (3 ms at start-up)
+
     path = Path(name)
     if not path.parent.is_dir():
         _mark_folder(path.parents[3])

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from . import pointer as ptr
 from .diagnostics import Diagnostic
 from .pointer import SourceMap
 
 CONFIG_NAME = "jobspec.toml"
-STAMP = re.compile(r"^[A-Za-z0-9]{1,32}$")
-ACCOUNT = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+# Formats of the context values (compiled by re when first used, not at every start).
+STAMP = r"^[A-Za-z0-9]{1,32}$"
+ACCOUNT = r"^\d{12}$"
+REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 _FIELDS = ("region", "account_id", "default_bucket", "default_role_arn", "stamp")
 
 
@@ -43,8 +45,7 @@ class Context:
         return Context(**merged)
 
 
-@dataclasses.dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     """Spec fields an environment adds: its default tags (under the spec) or its overrides (over it)."""
 
     label: str  # how explain names it, e.g. "environment prod (overrides)"
@@ -54,23 +55,21 @@ class Layer:
     folder: Path | None = None  # relative paths in data are relative to it (the config's folder)
 
 
-@dataclasses.dataclass(frozen=True)
-class EnvironmentLayers:
+class EnvironmentLayers(NamedTuple):
     """An environment's spec layers; either may be None."""
 
     defaults: Layer | None = None
     overrides: Layer | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class ProjectConfig:
+class ProjectConfig(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     """The parsed project config: named environments and the default one."""
 
     path: Path | None
     environments: dict[str, Context]
     default_environment: str | None
     exclude: tuple[str, ...] = ()  # globs, relative to the config's folder, that are not specs
-    layers: dict[str, EnvironmentLayers] = dataclasses.field(default_factory=dict)
+    layers: Mapping[str, EnvironmentLayers] = MappingProxyType({})  # read-only: one default for all
 
     @property
     def root(self) -> Path | None:
@@ -210,7 +209,7 @@ def _reroot(smap: SourceMap, old: str, new: str, file: str) -> SourceMap:
     for source, target in ((smap.values, out.values), (smap.keys, out.keys)):
         for pointer, span in source.items():
             if pointer == old or pointer.startswith(old + "/"):
-                target[new + pointer[len(old) :]] = dataclasses.replace(span, file=file)
+                target[new + pointer[len(old) :]] = span._replace(file=file)
     return out
 
 
@@ -221,15 +220,15 @@ def check_context(ctx: Context, origin: str) -> list[Diagnostic]:
     def bad(field: str, value: str, rule: str, hint: str) -> None:
         diags.append(Diagnostic(origin, 0, 0, "E303", f"{field} {value!r} is not valid: {rule}", hint=hint))
 
-    if ctx.region is not None and not REGION.match(ctx.region):
+    if ctx.region is not None and not re.match(REGION, ctx.region):
         from .images import regions
         from .suggest import did_you_mean
 
         hint = did_you_mean(ctx.region, regions()) or f"Braket job regions: {', '.join(regions())}"
         bad("region", ctx.region, "expected an AWS region such as us-west-2", hint)
-    if ctx.account_id is not None and not ACCOUNT.match(ctx.account_id):
+    if ctx.account_id is not None and not re.match(ACCOUNT, ctx.account_id):
         bad("account_id", ctx.account_id, "expected 12 digits", "e.g. 123456789012 (leading zeros included)")
-    if ctx.stamp is not None and not STAMP.match(ctx.stamp):
+    if ctx.stamp is not None and not re.match(STAMP, ctx.stamp):
         bad(
             "stamp",
             ctx.stamp,

@@ -3,34 +3,39 @@ tags are visible to anyone who can describe the job."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from typing import NamedTuple
 
+# The patterns are compiled (by re, which keeps them) only for a value that passes the
+# cheap test in front of each: most values are short words, and compiling all of them at
+# start-up costs more than checking every value of a spec.
 # Access key ids: AKIA (long-term) and ASIA (temporary), 16 more upper-case letters and digits.
-_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
-_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+=]{40}$")
-_SECRET_NAME = re.compile(r"secret|passw|credential|private|aws_?key|access_?key", re.I)
+_ACCESS_KEY_ID = r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"
+_SECRET_KEY = r"^[A-Za-z0-9/+=]{40}$"  # 40 characters (`$` also matches before a final newline)
+_SECRET_NAME = r"secret|passw|credential|private|aws_?key|access_?key"
 # Session tokens are long base64; the usual ones start with these (their decoded
 # prefixes are the token format's own header bytes).
-_SESSION_TOKEN = re.compile(r"^(IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{80,}$")
-_TOKEN_NAME = re.compile(r"session|token", re.I)
-_LONG_BASE64 = re.compile(r"^[A-Za-z0-9/+=]{100,}$")
+_TOKEN_PREFIXES = ("IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz")
+_SESSION_TOKEN = r"^(IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{80,}$"
+_TOKEN_NAME = r"session|token"
+_LONG_BASE64 = r"^[A-Za-z0-9/+=]{100,}$"
 
 
-@dataclasses.dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     what: str  # "an AWS access key id", ...
     offset: int  # where in the value it starts
 
 
 def find(key: str, value: str) -> Finding | None:
     """The kind of credential value looks like (key is its name), or None."""
-    m = _ACCESS_KEY_ID.search(value)
+    m = re.search(_ACCESS_KEY_ID, value) if "AKIA" in value or "ASIA" in value else None
     if m:
         kind = "temporary " if m.group(1) == "ASIA" else ""
         return Finding(f"an AWS {kind}access key id", m.start())
-    if _SECRET_KEY.match(value) and _SECRET_NAME.search(key):
+    if len(value) in (40, 41) and re.match(_SECRET_KEY, value) and re.search(_SECRET_NAME, key, re.I):
         return Finding("an AWS secret access key", 0)
-    if _SESSION_TOKEN.match(value) or (_LONG_BASE64.match(value) and _TOKEN_NAME.search(key)):
+    if (value.startswith(_TOKEN_PREFIXES) and re.match(_SESSION_TOKEN, value)) or (
+        len(value) >= 100 and re.match(_LONG_BASE64, value) and re.search(_TOKEN_NAME, key, re.I)
+    ):
         return Finding("an AWS session token", 0)
     return None

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclasses.dataclass(frozen=True, order=True)
-class Diagnostic:
+# The records made at every start are NamedTuples: a frozen dataclass costs 1 to 2 ms to
+# create (it compiles its methods), a NamedTuple a fifth of that.
+class Diagnostic(NamedTuple):
     """A finding about one place of one file.
 
     Lines and columns are 1-based; 0 means unknown (the file as a whole).
     The message says what was found and what is expected; the location lives in
-    the fields, never in the message.
+    the fields, never in the message. Diagnostics sort by their fields, in order.
     """
 
     file: str
@@ -47,7 +47,7 @@ class Diagnostic:
         return text
 
     def as_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
+        return self._asdict()
 
 
 # A short title per code, for SARIF rules and the docs (docs/diagnostics.md has one section

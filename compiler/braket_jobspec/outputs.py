@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from .context import CONFIG_NAME, find_config, parse_config
 from .loader import format_of
@@ -16,8 +15,7 @@ _NOT_SPECS = {CONFIG_NAME, "pyproject.toml", ".pre-commit-config.yaml", ".pre-co
 _SKIP_DIRS = {"__pycache__", "node_modules", ".venv", "venv", "build", "dist"}
 
 
-@dataclasses.dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     """A spec and the stem of its outputs, relative to the output folder (e.g. `sub/x`)."""
 
     spec: Path
@@ -104,6 +102,8 @@ def write_atomic(path: Path, text: str) -> bool:
             return False
     except OSError:
         pass
+    import tempfile  # here, not at the top: `compile -o -` and `check` never write (3 ms at start-up)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

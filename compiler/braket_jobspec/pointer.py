@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import NamedTuple
 
 
 def escape(token: str) -> str:
@@ -33,8 +34,7 @@ def parent(pointer: str) -> str:
     return pointer[: pointer.rfind("/")] if pointer else ""
 
 
-@dataclasses.dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     """A 1-based region of a file; file is "" for the document's own file, else the one it came from."""
 
     line: int

@@ -9,24 +9,24 @@ the service will receive them, values that look like credentials) run alongside 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import re
 from collections.abc import Callable, Iterable
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import credentials, fastcheck, fieldrules
+from . import credentials, fastcheck
 from . import pointer as ptr
 from .diagnostics import Diagnostic, Severity
-from .suggest import closest_few, did_you_mean
 
+# fieldrules (the formats in words), suggest and importlib.resources are imported where a
+# spec is refused: a valid spec does not need them, and they cost start-up time.
 if TYPE_CHECKING:
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
 
+    from .fieldrules import Flaw
     from .loader import Document
     from .request import Compiled
 
@@ -40,6 +40,8 @@ DATA_PARALLEL_KEYS = ("sagemaker_distributed_dataparallel_enabled", "sagemaker_i
 
 def schema_text(name: str) -> str:
     """A schema file's text: inside the installed package, or schema/ of a source checkout."""
+    from importlib import resources
+
     packaged = resources.files("braket_jobspec").joinpath("schema", name)
     if packaged.is_file():
         return packaged.read_text("utf-8")
@@ -123,7 +125,7 @@ def _at(
     *,
     key: bool = False,
     severity: Severity = "error",
-    flaw: fieldrules.Flaw | None = None,
+    flaw: Flaw | None = None,
 ) -> Diagnostic:
     placed = doc.diagnostic(pointer, code, message, hint, key=key, severity=severity, unplaced=(1, 1))
     span = doc.source_map.key(pointer) if key else doc.source_map.value(pointer)
@@ -133,7 +135,7 @@ def _at(
         if isinstance(text, str):
             found = _char_column(doc, span.line, span.col, text, flaw.offset)
             if found is not None:
-                return dataclasses.replace(placed, col=found, end_line=placed.line, end_col=found + max(flaw.length, 1))
+                return placed._replace(col=found, end_line=placed.line, end_col=found + max(flaw.length, 1))
     return placed
 
 
@@ -254,6 +256,8 @@ def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnos
         )
         return
     if keyword == "enum":
+        from .suggest import closest_few, did_you_mean
+
         choices = [str(c) for c in _value(error)]
         hint = did_you_mean(str(error.instance), choices)
         if not hint:
@@ -283,6 +287,8 @@ def _matching_branch(error: ValidationError) -> list[ValidationError] | None:
 
 
 def _unknown_key(doc: Document, pointer: str, key: str, known: list[str]) -> Diagnostic:
+    from .suggest import did_you_mean
+
     where = f"in {label(pointer)}" if pointer else "at the top level"
     hint = did_you_mean(key, known)
     if not hint:
@@ -296,6 +302,8 @@ def _unknown_key(doc: Document, pointer: str, key: str, known: list[str]) -> Dia
 
 def _key_diagnostic(doc: Document, pointer: str, error: ValidationError) -> Diagnostic:
     """A key that breaks its mapping's rule for names (channel names, tag keys, hyperparameter names)."""
+    from . import fieldrules
+
     key = str(error.instance)
     rule = fieldrules.rule_for(pointer)
     parent = label(ptr.parent(pointer))
@@ -321,6 +329,8 @@ def _key_diagnostic(doc: Document, pointer: str, error: ValidationError) -> Diag
 
 
 def _pattern_diagnostic(doc: Document, pointer: str, value: str, code: str) -> Diagnostic:
+    from . import fieldrules
+
     rule = fieldrules.rule_for(pointer)
     if rule is None:
         return _at(doc, pointer, code, f"{label(pointer)}: {show(value)} is not valid")
@@ -466,6 +476,8 @@ def check_rules(doc: Document) -> list[Diagnostic]:
         out += _tag_rules(doc, tags)
     image = data.get("image_uri")
     if isinstance(image, str) and ("/" in image or ":" in image):
+        from . import fieldrules
+
         flaw = fieldrules.check_ecr_uri(image)
         if flaw is not None:
             out.append(
@@ -510,6 +522,8 @@ def _hyperparameter_rules(doc: Document, hyper: dict[str, Any], distribution: An
                 )
             )
         elif "\n" in sent or "\r" in sent:
+            from .fieldrules import Flaw
+
             newline = sent.find("\n") if "\n" in sent else sent.find("\r")
             out.append(
                 _at(
@@ -519,7 +533,7 @@ def _hyperparameter_rules(doc: Document, hyper: dict[str, Any], distribution: An
                     f"hyperparameter {show(key)} has a line break at position {newline + 1}; "
                     "the service accepts one line per value",
                     "join the lines, or pass the text as input data",
-                    flaw=fieldrules.Flaw(newline, 1, "line break"),
+                    flaw=Flaw(newline, 1, "line break"),
                 )
             )
         if isinstance(value, str):
@@ -547,6 +561,8 @@ def _tag_rules(doc: Document, tags: dict[str, Any]) -> list[Diagnostic]:
     for key, value in tags.items():
         pointer = ptr.join("/tags", key)
         if key[:4].lower() == "aws:":
+            from .fieldrules import Flaw
+
             out.append(
                 _at(
                     doc,
@@ -555,7 +571,7 @@ def _tag_rules(doc: Document, tags: dict[str, Any]) -> list[Diagnostic]:
                     f"tag key {show(key)} starts with the prefix 'aws:', which AWS reserves for its own tags",
                     f"rename it, e.g. {key[4:] or 'team'!r}",
                     key=True,
-                    flaw=fieldrules.Flaw(0, 4, "reserved prefix"),
+                    flaw=Flaw(0, 4, "reserved prefix"),
                 )
             )
         if isinstance(value, str):
@@ -566,6 +582,8 @@ def _tag_rules(doc: Document, tags: dict[str, Any]) -> list[Diagnostic]:
 
 
 def _credential_warning(doc: Document, pointer: str, what: str, found: credentials.Finding) -> Diagnostic:
+    from .fieldrules import Flaw
+
     return _at(
         doc,
         pointer,
@@ -574,7 +592,7 @@ def _credential_warning(doc: Document, pointer: str, what: str, found: credentia
         "never put credentials in a spec: it is committed, and hyperparameters and tags are visible to anyone "
         "who can describe the job; the job gets credentials from its role (role_arn)",
         severity="warning",
-        flaw=fieldrules.Flaw(found.offset, 4, found.what),
+        flaw=Flaw(found.offset, 4, found.what),
     )
 
 
@@ -630,6 +648,8 @@ def validate_request(doc: Document, compiled: Compiled) -> list[Diagnostic]:
 def _request_message(error: ValidationError, rpointer: str) -> str:
     field = f"request field {label(rpointer)}" if rpointer else "the request"
     if error.validator == "pattern":
+        from . import fieldrules
+
         value = str(error.instance)
         rule = fieldrules.rule_for(rpointer)
         flaw = rule.check(value) if rule else None
