@@ -70,6 +70,7 @@ def _config_excludes(folder: Path) -> list[str]:
 def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
     for current, dirs, files in os.walk(folder):
         here = Path(current)
+        real = here.resolve()  # once per folder: excludes match where files really are
         dirs[:] = sorted(
             d
             for d in dirs
@@ -79,15 +80,12 @@ def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
             and not _matches((here / d).resolve().as_posix(), excludes)
         )
         for name in sorted(files):
-            path = here / name
-            if (
-                name in _NOT_SPECS
-                or format_of(name) is None
-                or name.startswith((".", "_"))
-                or _matches(path.resolve().as_posix(), excludes)
-            ):
+            if name in _NOT_SPECS or format_of(name) is None or name.startswith((".", "_")):
                 continue
-            yield path
+            path = here / name
+            where = path.resolve() if path.is_symlink() else real / name
+            if not _matches(where.as_posix(), excludes):
+                yield path
 
 
 def _matches(path: str, patterns: list[str]) -> bool:
@@ -102,14 +100,13 @@ def write_atomic(path: Path, text: str) -> bool:
             return False
     except OSError:
         pass
-    import tempfile  # here, not at the top: `compile -o -` and `check` never write (3 ms at start-up)
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A temporary name of this process's own beside the target; created 0666 less the
+    # umask, as any new file. The rename is what makes the write atomic for readers; like
+    # git and make we do not fsync, which would cost more than the compile of a tree.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        # The rename is what makes the write atomic for readers; like git and make we do
-        # not fsync, which would cost more than the compile itself for a tree of specs.
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
@@ -127,9 +124,3 @@ def existing_outputs(out_dir: Path, given: Sequence[Path]) -> set[Path]:
     if not any(g.is_dir() for g in given) or not out_dir.is_dir():
         return set()
     return set(out_dir.rglob("*.json"))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

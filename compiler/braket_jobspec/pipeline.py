@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,29 +182,38 @@ class Project:
         return result
 
     def compile_many(self, items: list[tuple[Path, Path | None]]) -> list[Result]:
-        """Compile (spec, out_folder) pairs, on every core when there are enough of them.
+        return list(self.compile_each(items))
 
-        Workers are forked with this Project's settings and each returns its results as
-        text (request and manifest), which is all a caller of many specs uses.
+    def compile_each(self, items: list[tuple[Path, Path | None]]) -> Iterator[Result]:
+        """Compile (spec, out_folder) pairs in order, on every core when there are enough of them.
+
+        Results come as soon as they are ready, so that a caller writes the first outputs
+        while the workers compile the rest. Workers are forked with this Project's settings
+        and each returns its results as text (request and manifest), which is all a caller
+        of many specs uses.
         """
         workers = min(len(items) // _PER_WORKER, os.cpu_count() or 1, _MAX_WORKERS)
         # Forked workers inherit the loaded modules and settings for free; where fork is not
         # the safe default (macOS, Windows) the specs are compiled in this process.
         if workers < 2 or sys.platform != "linux":
-            return [self.compile(spec, out) for spec, out in items]
+            yield from (self.compile(spec, out) for spec, out in items)
+            return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Contiguous chunks keep a folder's specs (which often share a source) together.
-        size = -(-len(items) // (workers * 4))
+        # Contiguous chunks keep a folder's specs (which often share a source) together;
+        # small ones keep the last chunk, which the caller waits for, short.
+        size = max(1, -(-len(items) // (workers * _CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(self.settings,)
         ) as pool:
-            return [result for chunk in pool.map(_compile_chunk, chunks) for result in chunk]
+            for chunk in pool.map(_compile_chunk, chunks):
+                yield from chunk
 
 
+_CHUNKS_PER_WORKER = 16
 _PER_WORKER = 50  # below this many specs per core, forking costs more than it saves
 _MAX_WORKERS = 8
 _worker_project: Project | None = None
