@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -147,8 +147,11 @@ def _environments(targets: Sequence[Target]) -> tuple[str, ...]:
 
 def compile_targets(
     args: argparse.Namespace, targets: Sequence[Target] | None = None, build: Build | None = None
-) -> tuple[list[Target], list[Result]]:
-    """Compile each spec named on the command line for one build (default: the default environment)."""
+) -> tuple[list[Target], Iterator[Result]]:
+    """Compile each spec named on the command line for one build (default: the default environment).
+
+    The results come in the targets' order as they are ready (see Project.compile_each).
+    """
     import dataclasses
 
     from ..pipeline import Project
@@ -158,8 +161,8 @@ def compile_targets(
     environment = build.environment if build is not None else base.environment
     project = Project(dataclasses.replace(base, environment=environment, cache=not getattr(args, "no_cache", True)))
     if build is None:
-        return targets, project.compile_many([(t.spec, None) for t in targets])
-    return targets, project.compile_many([(t.spec, t.request_path(build.out_dir).parent) for t in targets])
+        return targets, project.compile_each([(t.spec, None) for t in targets])
+    return targets, project.compile_each([(t.spec, t.request_path(build.out_dir).parent) for t in targets])
 
 
 def run_compile(args: argparse.Namespace) -> int:
@@ -170,18 +173,20 @@ def run_compile(args: argparse.Namespace) -> int:
             raise UsageError("-o - prints a single spec's request: name exactly one spec file")
         if args.all_envs:
             raise UsageError("-o - prints one request: name one environment with --env, not --all-envs")
-        _, results = compile_targets(args)
-        emit(results[0].diagnostics, args.format)
-        if not results[0].ok:
+        result = next(compile_targets(args)[1])
+        emit(result.diagnostics, args.format)
+        if not result.ok:
             return EXIT_FAILED
-        sys.stdout.write(results[0].request_json())
+        sys.stdout.write(result.request_json())
         return EXIT_OK
     targets = discover_targets(args)
     code = EXIT_OK
     for build in plan_builds(args, targets):
-        _, results = compile_targets(args, targets, build)
+        _, stream = compile_targets(args, targets, build)
         written = 0
-        for target, result in zip(targets, results, strict=True):
+        results: list[Result] = []
+        for target, result in zip(targets, stream, strict=True):  # written while the rest compile
+            results.append(result)
             if result.ok:
                 request_path = target.request_path(build.out_dir)
                 written += write_atomic(request_path, result.request_json())
@@ -205,7 +210,7 @@ def run_check(args: argparse.Namespace) -> int:
     targets = discover_targets(args)
     code = EXIT_OK
     for build in plan_builds(args, targets):
-        _, results = compile_targets(args, targets, build)
+        results = list(compile_targets(args, targets, build)[1])
         drift = find_drift(targets, results, build.out_dir, args.paths or [DEFAULT_SPECS], build.others)
         failed = sum(not r.ok for r in results)
         emit([d for r in results for d in r.diagnostics] + drift, args.format)
@@ -222,7 +227,7 @@ def run_validate(args: argparse.Namespace) -> int:
     targets = discover_targets(args)
     code = EXIT_OK
     for build in plan_builds(args, targets):
-        _, results = compile_targets(args, targets, build)
+        results = list(compile_targets(args, targets, build)[1])
         failed = sum(not r.ok for r in results)
         emit([d for r in results for d in r.diagnostics], args.format)
         summary(args, f"{_named(build)}{len(results)} spec(s): {len(results) - failed} valid, {failed} with errors")
