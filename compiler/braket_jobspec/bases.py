@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import pointer as ptr
 from .context import EnvironmentLayers, Layer
@@ -33,8 +33,7 @@ class Merged(Document):
     files: tuple[Path, ...] = ()  # the base files read, for the incremental cache
 
 
-@dataclasses.dataclass
-class _Piece:
+class _Piece(NamedTuple):  # not a dataclass: see diagnostics.Diagnostic
     """One layer: its data (extends and unset removed), where its values stand, and its own unset."""
 
     label: str

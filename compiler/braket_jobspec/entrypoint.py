@@ -8,17 +8,16 @@ only import what the archive holds, so that is where we look; modules are read w
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from .archive import Member
 
 _MODULE_PART = re.compile(r"^[^\s.:]+$")
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     message: str
     hint: str = ""
 
