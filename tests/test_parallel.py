@@ -39,3 +39,30 @@ def test_errors_come_back_from_the_workers(tmp_path: Path, monkeypatch: pytest.M
     failed = [r for r in results if not r.ok]
     assert [r.spec for r in failed] == [broken]
     assert [d.code for d in failed[0].diagnostics] == ["E201"]
+
+
+def test_workers_write_the_outputs_and_a_failed_spec_keeps_its_old_ones(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    specs = generate(tmp_path / "project", 120)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    first = cli("compile", "specs", "--no-cache", cwd=specs.parent)
+    assert first.code == 0, first.err
+    assert "240 file(s) written" in first.err
+    outputs = sorted((specs.parent / "build").rglob("*.json"))
+    assert len(outputs) == 240
+    before = {p: p.read_bytes() for p in outputs}
+    # The same bytes as one spec compiled on its own (in this process, no workers).
+    some = sorted(specs.rglob("job1*.yaml"))[0]
+    alone = Project(Settings()).compile(some, None)
+    request = specs.parent / "build" / some.relative_to(specs).with_suffix(".json")
+    assert alone.request_json().encode() == before[request]
+
+    broken = sorted(specs.rglob("job7.*"))[0]
+    broken.write_text(broken.read_text() + ("\nbogus: 1\n" if broken.suffix == ".yaml" else "\nbogus = 1\n"))
+    again = cli("compile", "specs", "--no-cache", cwd=specs.parent)
+    assert again.code == 1 and "0 file(s) written" in again.err and "E201" in again.err
+    assert {p: p.read_bytes() for p in outputs} == before
+    assert not [p for p in (specs.parent / "build").rglob("*") if p.name.endswith(".tmp")]

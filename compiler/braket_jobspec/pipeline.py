@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ class Result:
     document: Document | None = None  # the spec merged with its bases and environment layers
     reads: tuple[Path, ...] = ()  # the spec, its bases and config: the files read besides compiled.reads
     stored: Stored | None = None  # outputs from the incremental cache (then compiled is None)
+    written: int = 0  # output files written for it (see Project.compile_each)
 
     @property
     def ok(self) -> bool:
@@ -184,19 +185,21 @@ class Project:
     def compile_many(self, items: list[tuple[Path, Path | None]]) -> list[Result]:
         return list(self.compile_each(items))
 
-    def compile_each(self, items: list[tuple[Path, Path | None]]) -> Iterator[Result]:
+    def compile_each(self, items: list[tuple[Path, Path | None]], write: Writer | None = None) -> Iterator[Result]:
         """Compile (spec, out_folder) pairs in order, on every core when there are enough of them.
 
-        Results come as soon as they are ready, so that a caller writes the first outputs
-        while the workers compile the rest. Workers are forked with this Project's settings
-        and each returns its results as text (request and manifest), which is all a caller
-        of many specs uses.
+        write, if given, writes a result's outputs in the process that compiled it, so that
+        files are written in parallel too; it returns how many it wrote (Result.written).
+        Results come as soon as they are ready. Workers are forked with this Project's
+        settings and the writer, and each returns its results as text (request and
+        manifest), which is all a caller of many specs uses.
         """
         workers = min(len(items) // _PER_WORKER, os.cpu_count() or 1, _MAX_WORKERS)
-        # Forked workers inherit the loaded modules and settings for free; where fork is not
-        # the safe default (macOS, Windows) the specs are compiled in this process.
+        # Forked workers inherit the loaded modules, settings and writer for free; where
+        # fork is not the safe default (macOS, Windows) the specs are compiled in this process.
         if workers < 2 or sys.platform != "linux":
-            yield from (self.compile(spec, out) for spec, out in items)
+            for spec, out in items:
+                yield _written(self.compile(spec, out), write)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -207,26 +210,36 @@ class Project:
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(self.settings,)
+            workers, mp_context=context, initializer=_start_worker, initargs=(self.settings, write)
         ) as pool:
             for chunk in pool.map(_compile_chunk, chunks):
                 yield from chunk
+
+
+Writer = Callable[[Result], int]
+
+
+def _written(result: Result, write: Writer | None) -> Result:
+    if write is not None:
+        result.written = write(result)
+    return result
 
 
 _CHUNKS_PER_WORKER = 16
 _PER_WORKER = 50  # below this many specs per core, forking costs more than it saves
 _MAX_WORKERS = 8
 _worker_project: Project | None = None
+_worker_write: Writer | None = None
 
 
-def _start_worker(settings: Settings) -> None:
-    global _worker_project
-    _worker_project = Project(settings)
+def _start_worker(settings: Settings, write: Writer | None) -> None:
+    global _worker_project, _worker_write
+    _worker_project, _worker_write = Project(settings), write
 
 
 def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
     assert _worker_project is not None
-    return [_portable(_worker_project.compile(spec, out), out) for spec, out in items]
+    return [_portable(_written(_worker_project.compile(spec, out), _worker_write), out) for spec, out in items]
 
 
 def _portable(result: Result, out_folder: Path | None) -> Result:
@@ -236,7 +249,9 @@ def _portable(result: Result, out_folder: Path | None) -> Result:
     texts = {"request": result.request_json()}
     if out_folder is not None:
         texts["manifest"] = result.manifest_json(out_folder)
-    return Result(result.spec, result.display, result.diagnostics, root=result.root, stored=Stored({}, texts, []))
+    portable = Result(result.spec, result.display, result.diagnostics, root=result.root, stored=Stored({}, texts, []))
+    portable.written = result.written
+    return portable
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,7 @@ from .common import EXIT_FAILED, EXIT_OK, UsageError, add_context_options, emit,
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..outputs import Target
-    from ..pipeline import Result
+    from ..pipeline import Result, Writer
 
 DEFAULT_SPECS = Path("specs")
 
@@ -146,7 +146,10 @@ def _environments(targets: Sequence[Target]) -> tuple[str, ...]:
 
 
 def compile_targets(
-    args: argparse.Namespace, targets: Sequence[Target] | None = None, build: Build | None = None
+    args: argparse.Namespace,
+    targets: Sequence[Target] | None = None,
+    build: Build | None = None,
+    write: Writer | None = None,
 ) -> tuple[list[Target], Iterator[Result]]:
     """Compile each spec named on the command line for one build (default: the default environment).
 
@@ -162,12 +165,10 @@ def compile_targets(
     project = Project(dataclasses.replace(base, environment=environment, cache=not getattr(args, "no_cache", True)))
     if build is None:
         return targets, project.compile_each([(t.spec, None) for t in targets])
-    return targets, project.compile_each([(t.spec, t.request_path(build.out_dir).parent) for t in targets])
+    return targets, project.compile_each([(t.spec, t.request_path(build.out_dir).parent) for t in targets], write)
 
 
 def run_compile(args: argparse.Namespace) -> int:
-    from ..outputs import write_atomic
-
     if args.out_dir == "-":
         if len(args.paths) != 1 or not args.paths[0].is_file():
             raise UsageError("-o - prints a single spec's request: name exactly one spec file")
@@ -182,15 +183,8 @@ def run_compile(args: argparse.Namespace) -> int:
     targets = discover_targets(args)
     code = EXIT_OK
     for build in plan_builds(args, targets):
-        _, stream = compile_targets(args, targets, build)
-        written = 0
-        results: list[Result] = []
-        for target, result in zip(targets, stream, strict=True):  # written while the rest compile
-            results.append(result)
-            if result.ok:
-                request_path = target.request_path(build.out_dir)
-                written += write_atomic(request_path, result.request_json())
-                written += write_atomic(target.manifest_path(build.out_dir), result.manifest_json(request_path.parent))
+        results = list(compile_targets(args, targets, build, _writer(targets, build.out_dir))[1])
+        written = sum(r.written for r in results)
         failed = sum(not r.ok for r in results)
         emit([d for r in results for d in r.diagnostics], args.format)
         summary(
@@ -200,6 +194,24 @@ def run_compile(args: argparse.Namespace) -> int:
         )
         code = EXIT_FAILED if failed else code
     return code
+
+
+def _writer(targets: Sequence[Target], out_dir: Path) -> Writer:
+    """Writes an ok result's request and manifest (atomically, only when they changed)."""
+    from ..outputs import write_atomic
+
+    request_paths = {t.spec: t.request_path(out_dir) for t in targets}
+    manifest_paths = {t.spec: t.manifest_path(out_dir) for t in targets}
+
+    def write(result: Result) -> int:
+        if not result.ok:
+            return 0  # a spec with errors keeps its previous outputs
+        request_path = request_paths[result.spec]
+        return write_atomic(request_path, result.request_json()) + write_atomic(
+            manifest_paths[result.spec], result.manifest_json(request_path.parent)
+        )
+
+    return write
 
 
 def _named(build: Build) -> str:
