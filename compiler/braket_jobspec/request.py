@@ -9,6 +9,7 @@ request field records its origin, so that a later finding about the request (or
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -665,8 +666,37 @@ class InputFile:
 
 
 def canonical_json(value: Any) -> str:
-    """UTF-8 text, keys sorted, indent 2, trailing newline, no NaN: the bytes reviewers read."""
+    """UTF-8 text, keys sorted, indent 2, trailing newline, no NaN: the bytes reviewers read.
+
+    These are json.dumps's bytes; orjson writes the same ones about ten times faster (json
+    indents in pure Python), except for floats (1e-05 against 0.00001), which go to json.
+    """
+    fast = _orjson()
+    if fast is not None and not _has_float(value):
+        try:
+            options = fast.OPT_INDENT_2 | fast.OPT_SORT_KEYS | fast.OPT_APPEND_NEWLINE
+            text: str = fast.dumps(value, option=options).decode()
+            return text
+        except TypeError:  # orjson.JSONEncodeError: what it refuses (e.g. huge ints), json is asked
+            pass
     return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
+
+
+@functools.cache
+def _orjson() -> Any:
+    try:
+        import orjson
+    except ImportError:  # not installed (PyPy has no wheels): json alone gives the same bytes
+        return None
+    return orjson
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_float(v) for v in value)
+    return isinstance(value, float)
 
 
 def client_token(request: dict[str, Any]) -> str:

@@ -1,0 +1,61 @@
+"""Canonical JSON: orjson, where installed, must write exactly json.dumps's bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from braket_jobspec import request
+from braket_jobspec.request import canonical_json
+
+orjson = pytest.importorskip("orjson", reason="orjson is a CPython-only dependency; without it json alone is used")
+
+# Any JSON value our outputs could hold: every code point but lone surrogates (which no
+# encoder writes as UTF-8), control characters included; ints past 64 bits; floats too.
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+_numbers = st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+_scalars = st.none() | st.booleans() | _numbers | _text
+_values = st.recursive(
+    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4), max_leaves=30
+)
+
+
+def reference(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_the_bytes_are_json_dumps_bytes(value: Any) -> None:
+    assert canonical_json(value) == reference(value)
+
+
+def test_floats_go_to_json_where_the_two_differ() -> None:
+    value = {"small": 1e-05, "nested": [{"x": -5.384300113446376e-05}]}
+    # The reason for the fallback: orjson's own bytes differ for these floats.
+    assert orjson.dumps(1e-05) != json.dumps(1e-05).encode()
+    assert canonical_json(value) == reference(value)
+
+
+def test_orjson_is_what_writes_a_plain_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+
+    class Spy:
+        OPT_INDENT_2 = orjson.OPT_INDENT_2
+        OPT_SORT_KEYS = orjson.OPT_SORT_KEYS
+        OPT_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+        @staticmethod
+        def dumps(value: Any, option: int) -> bytes:
+            calls.append(value)
+            return orjson.dumps(value, option=option)
+
+    monkeypatch.setattr(request, "_orjson", lambda: Spy)
+    value = {"jobName": "a", "hyperParameters": {"shots": "100"}, "instanceConfig": {"instanceCount": 1}}
+    assert canonical_json(value) == reference(value)
+    assert calls == [value]
+    assert canonical_json({"x": 0.5}) == reference({"x": 0.5}) and len(calls) == 1
