@@ -164,7 +164,7 @@ class Cache:
     def store(
         self,
         key: str,
-        deps: Iterable[Path],
+        deps: Iterable[str | Path],
         outputs: dict[str, str],
         diagnostics: Iterable[Diagnostic],
         started_ns: int,

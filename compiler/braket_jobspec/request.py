@@ -37,6 +37,12 @@ _S3_URI = re.compile(r"^[sS]3://([^./]+)/(.+)$|^https://([^./]+)\.[sS]3\.[^/]+/(
 _S3_PARTS = re.compile(r"^(?:[sS]3://([^/]+)/?(.*)|https://([^./]+)\.[sS]3\.[^/]+/?(.*))$")
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """path is folder or below it (both resolved); by text, as Path.parents builds a path per level."""
+    text, top = str(path), str(folder)
+    return text == top or text.startswith(top if top.endswith(os.sep) else top + os.sep)
+
+
 def is_s3_uri(value: str) -> bool:
     return bool(_S3_URI.match(value))
 
@@ -64,7 +70,7 @@ class Compiled:
     manifest: dict[str, Any]
     origins: dict[str, Origin]
     archive: archive.Tree | None  # a local source's members
-    reads: list[Path] = dataclasses.field(default_factory=list)  # files and folders read (incremental cache)
+    reads: list[str | Path] = dataclasses.field(default_factory=list)  # files and folders read (incremental cache)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +109,7 @@ class _Builder:
         self.options = options
         self.diags: list[Diagnostic] = []
         self.origins: dict[str, Origin] = {}
-        self.reads: list[Path] = []
+        self.reads: list[str | Path] = []
 
     # -- diagnostics -------------------------------------------------------------------
 
@@ -140,7 +146,7 @@ class _Builder:
             )
             return None
         root = self.root
-        if not self.options.allow_outside_root and not (resolved == root or root in resolved.parents):
+        if not self.options.allow_outside_root and not _inside(resolved, root):
             self.error(
                 pointer,
                 "E402",
@@ -407,7 +413,7 @@ class _Builder:
         except (archive.SourceError, OSError) as exc:
             self.error("/source_module", "E408", f"cannot archive source_module: {exc}")
             return {"entry_point": ""}
-        self.reads += [Path(m.path) if m.path is not None else path.parent / m.name for m in built.members]
+        self.reads += [m.path or os.path.join(path.parent, m.name) for m in built.members]
         if entry:
             self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
             entry_pointer = "/entry_point"
@@ -692,11 +698,16 @@ def _orjson() -> Any:
 
 
 def _has_float(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_float(v) for v in value)
-    return isinstance(value, float)
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, float):
+            return True
+    return False
 
 
 def client_token(request: dict[str, Any]) -> str:
