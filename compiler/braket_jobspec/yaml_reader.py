@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ruamel.yaml.error import StreamMark
 
 _CORE = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _MERGE, _TIMESTAMP = (_CORE + t for t in ("str", "map", "seq", "merge", "timestamp"))
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
 _DIRECTIVE = re.compile(r"^%(\S*)(.*)$", re.M)
 # YAML's printable set (spec 5.1); anything else makes the reader give up on the file.
@@ -48,7 +49,7 @@ _TOMLISH_LINE = re.compile(r"^\s*(\[[\w.\"' -]+\]|[A-Za-z_][\w.-]*\s*=)", re.M)
 # file is abandoned instead of skipped past.
 _ABANDON_DEPTH = 4 * MAX_DEPTH
 _MAX_INT_DIGITS = 4000  # Python refuses to convert longer digit strings
-_NODE_TAG = Tag(suffix=_CORE + "str")  # the constructors below read only a node's value
+_NODE_TAG = Tag(suffix=_STR)  # the constructors below read only a node's value
 
 
 def _libyaml() -> bool:
@@ -522,7 +523,7 @@ class _Reader:
             return
         tag = self.tag_of(event)
         value = event.value
-        if tag == _CORE + "merge":
+        if tag == _MERGE:
             self.error(
                 event.start_mark,
                 event.end_mark,
@@ -532,7 +533,7 @@ class _Reader:
                 "merge keys copy fields from elsewhere and hide what is set; write the fields out in full",
             )
             return
-        if tag != _CORE + "str":
+        if tag != _STR:
             self.odd_key(event, tag, top)
             return
         child = ptr.join(top.pointer, value)
@@ -601,7 +602,7 @@ class _Reader:
             return
         tag = self.tag_of(event)
         if is_collection:
-            expected = _CORE + ("map" if isinstance(event, MappingStartEvent) else "seq")
+            expected = _MAP if isinstance(event, MappingStartEvent) else _SEQ
             if tag != expected:
                 self.bad_tag(event, tag, pointer)
                 self.drop(pointer, top, True)
@@ -644,9 +645,9 @@ class _Reader:
         if ctag is not None and str(ctag) != "!":
             return str(ctag)
         if isinstance(event, MappingStartEvent):
-            return _CORE + "map"
+            return _MAP
         if isinstance(event, SequenceStartEvent):
-            return _CORE + "seq"
+            return _SEQ
         key = (event.value, event.implicit)
         resolved = self.resolved.get(key)
         if resolved is None:
@@ -657,9 +658,10 @@ class _Reader:
 
     def construct(self, event: Any, tag: str) -> Any:
         kind = tag.replace(_CORE, "")
-        digits = sum(c.isdigit() for c in event.value)
-        if kind == "int" and digits > _MAX_INT_DIGITS:
-            raise ValueError(f"it has {digits} digits")
+        if kind == "int" and len(event.value) > _MAX_INT_DIGITS:
+            digits = sum(c.isdigit() for c in event.value)
+            if digits > _MAX_INT_DIGITS:
+                raise ValueError(f"it has {digits} digits")
         node = ScalarNode(_NODE_TAG, event.value, event.start_mark, event.end_mark, style=event.style)
         construct = getattr(self.constructor, f"construct_yaml_{kind}")
         return construct(node)
@@ -668,9 +670,9 @@ class _Reader:
         start, end = event.start_mark, event.end_mark
         if event.value == "" and not event.style:  # plain: None (pure) or "" (libyaml)
             self.empty_values = True
-        if tag == _CORE + "str":
+        if tag == _STR:
             return event.value
-        if tag == _CORE + "timestamp":
+        if tag == _TIMESTAMP:
             self.error(
                 start,
                 end,
