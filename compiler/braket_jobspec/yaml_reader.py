@@ -63,7 +63,13 @@ def _libyaml() -> bool:
 _HAS_LIBYAML = _libyaml()
 
 
+# What the libyaml path resolves and constructs, by scalar text: the same for every file, as
+# directives are neutralized (YAML 1.2 always), and immutable (str tags; ints, floats,
+# booleans, None). Emptied when large, so that no run of odd values makes them grow.
 _LIBYAML_RESOLVED: dict[tuple[str, Any], str] = {}
+_LIBYAML_CONSTRUCTED: dict[tuple[str, str], Any] = {}
+_MEMO_LIMIT = 4096
+_MISSING = object()
 
 
 @functools.cache
@@ -299,9 +305,11 @@ class _Reader:
         self.text = text
         self.file = file
         self.pure = pure
-        # Implicit tags by (text, implicit): the same for every file, as directives are
-        # neutralized (YAML 1.2 always); shared by the files of a run read by libyaml.
         self.resolved: dict[tuple[str, Any], str] = {} if pure else _LIBYAML_RESOLVED
+        self.constructed: dict[tuple[str, str], Any] = {} if pure else _LIBYAML_CONSTRUCTED
+        if len(self.resolved) > _MEMO_LIMIT or len(self.constructed) > _MEMO_LIMIT:
+            self.resolved.clear()
+            self.constructed.clear()
         self.empty_values = False  # a plain empty scalar was read (parsers place it differently)
         self.diags: list[Diagnostic] = []
         self.source_map = SourceMap()
@@ -657,6 +665,13 @@ class _Reader:
         return resolved
 
     def construct(self, event: Any, tag: str) -> Any:
+        key = (tag, event.value)
+        value = self.constructed.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.constructed[key] = self._construct(event, tag)
+        return value
+
+    def _construct(self, event: Any, tag: str) -> Any:
         kind = tag.replace(_CORE, "")
         if kind == "int" and len(event.value) > _MAX_INT_DIGITS:
             digits = sum(c.isdigit() for c in event.value)
