@@ -22,8 +22,8 @@ check: $(READY)     ## fail when build/ is not what specs/ compile to
 test: lint types unit   ## everything CI runs
 
 lint: $(READY)
-	$(BIN)/ruff check compiler tests tools
-	$(BIN)/ruff format --check compiler tests tools
+	$(BIN)/ruff check compiler tests tools bench
+	$(BIN)/ruff format --check compiler tests tools bench
 
 types: $(READY)
 	$(BIN)/mypy
