@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -9,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from braket_jobspec import request
-from braket_jobspec.request import canonical_json
+from braket_jobspec import canonical
+from braket_jobspec.canonical import canonical_json, digest
 
 orjson = pytest.importorskip("orjson", reason="orjson is a CPython-only dependency; without it json alone is used")
 
@@ -32,6 +33,8 @@ def reference(value: Any) -> str:
 @given(_values)
 def test_the_bytes_are_json_dumps_bytes(value: Any) -> None:
     assert canonical_json(value) == reference(value)
+    compact = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert digest(value) == hashlib.sha256(compact.encode()).hexdigest()
 
 
 def test_floats_go_to_json_where_the_two_differ() -> None:
@@ -54,7 +57,7 @@ def test_orjson_is_what_writes_a_plain_request(monkeypatch: pytest.MonkeyPatch) 
             calls.append(value)
             return orjson.dumps(value, option=option)
 
-    monkeypatch.setattr(request, "_orjson", lambda: Spy)
+    monkeypatch.setattr(canonical, "_orjson", lambda: Spy)
     value = {"jobName": "a", "hyperParameters": {"shots": "100"}, "instanceConfig": {"instanceCount": 1}}
     assert canonical_json(value) == reference(value)
     assert calls == [value]

@@ -19,12 +19,13 @@ import dataclasses
 import fnmatch
 import functools
 import hashlib
-import json
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from . import canonical
 
 # Left out of every archive: caches that differ between machines and runs (the SDK's
 # own entry-point check writes __pycache__ into the source folder before tarring it).
@@ -116,7 +117,7 @@ class Tree:
 
 def digest(described: Sequence[Mapping[str, Any]]) -> str:
     """SHA-256 of members' descriptions (as the manifest lists them): what it pins, as one value."""
-    return hashlib.sha256(json.dumps(described, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return canonical.digest(described)
 
 
 def excluded(relpath: str, name: str, patterns: Iterable[str]) -> bool:

@@ -59,7 +59,7 @@ class Result:
     def request_json(self) -> str:
         if self.stored is not None:
             return self.stored.text("request")
-        from .request import canonical_json
+        from .canonical import canonical_json
 
         assert self.compiled is not None
         return canonical_json(self.compiled.request)
@@ -69,7 +69,7 @@ class Result:
         if self.stored is not None:
             return self.stored.text("manifest")  # stored for this out_dir: it is part of the key
         assert self.compiled is not None and self.root is not None
-        from .request import canonical_json
+        from .canonical import canonical_json
 
         manifest: dict[str, Any] = {"root": _relative(self.root, out_dir), **self.compiled.manifest}
         return canonical_json(manifest)

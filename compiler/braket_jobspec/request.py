@@ -9,9 +9,7 @@ request field records its origin, so that a later finding about the request (or
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import json
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -19,6 +17,7 @@ from typing import Any
 
 from . import archive, entrypoint, images
 from . import pointer as ptr
+from .canonical import digest
 from .context import Context
 from .diagnostics import Diagnostic, Severity
 from .loader import Document
@@ -547,8 +546,7 @@ class _Builder:
                 [ch["channel"], [(f.rel, f.sha256) for f in ch["files"]]] for ch in inputs if ch["files"] is not None
             ],
         }
-        blob = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:STAMP_LENGTH]
+        return digest(material)[:STAMP_LENGTH]
 
     def job_name(self, user_image: str | None, stamp: str) -> str:
         given = self.given("job_name")
@@ -671,51 +669,9 @@ class InputFile:
         return cls(path, rel, len(data), hashlib.sha256(data).hexdigest())
 
 
-def canonical_json(value: Any) -> str:
-    """UTF-8 text, keys sorted, indent 2, trailing newline, no NaN: the bytes reviewers read.
-
-    These are json.dumps's bytes; orjson writes the same ones about ten times faster (json
-    indents in pure Python), except for floats (1e-05 against 0.00001), which go to json.
-    """
-    fast = _orjson()
-    if fast is not None and not _has_float(value):
-        try:
-            options = fast.OPT_INDENT_2 | fast.OPT_SORT_KEYS | fast.OPT_APPEND_NEWLINE
-            text: str = fast.dumps(value, option=options).decode()
-            return text
-        except TypeError:  # orjson.JSONEncodeError: what it refuses (e.g. huge ints), json is asked
-            pass
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
-
-
-@functools.cache
-def _orjson() -> Any:
-    try:
-        import orjson
-    except ImportError:  # not installed (PyPy has no wheels): json alone gives the same bytes
-        return None
-    return orjson
-
-
-def _has_float(value: Any) -> bool:
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            pending.extend(item)
-        elif isinstance(item, float):
-            return True
-    return False
-
-
 def client_token(request: dict[str, Any]) -> str:
     """SHA-256 hex of the request without clientToken, as compact canonical JSON: the idempotency token."""
-    body = {k: v for k, v in request.items() if k != "clientToken"}
-    # Compact (no indent) is the form json encodes in C, and whitespace says nothing of content.
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest({k: v for k, v in request.items() if k != "clientToken"})
 
 
 def build_request(

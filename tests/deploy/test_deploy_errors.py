@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec.request import canonical_json, client_token
+from braket_jobspec.canonical import canonical_json
+from braket_jobspec.request import client_token
 
 from .support import make_project, request_of
 
