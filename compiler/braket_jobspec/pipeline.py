@@ -204,10 +204,14 @@ class Project:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # The first spec is compiled here: that imports every stage once, before the
+        # workers are forked, instead of once in each of them.
+        yield _written(self.compile(*items[0]), write)
+        rest = items[1:]
         # Contiguous chunks keep a folder's specs (which often share a source) together;
         # small ones keep the last chunk, which the caller waits for, short.
-        size = max(1, -(-len(items) // (workers * _CHUNKS_PER_WORKER)))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        size = max(1, -(-len(rest) // (workers * _CHUNKS_PER_WORKER)))
+        chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(self.settings, write)
