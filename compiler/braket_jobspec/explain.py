@@ -198,7 +198,7 @@ class _Explainer:
             elif field == "default_bucket" and source == "not set" and value is not None:
                 source, note = "derived", "amazon-braket-<region>-<account_id>, as the SDK's default bucket"
             elif field == "stamp" and ctx.get("stamp_from") == "content":
-                source, note = "derived", "a digest of the spec, the source archive and the inputs"
+                source, note = "derived", "a digest of the spec, the source's members and the inputs"
             rows.append(Row(f"/{field}", field, value, source, where, "", note))
         return rows
 
