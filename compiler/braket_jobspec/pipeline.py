@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,20 +152,35 @@ class Project:
     def _out(self, folder: Path) -> str:
         return str(folder.resolve())
 
+    def cached(self, spec: Path, out_folder: Path | None) -> Result | None:
+        """The spec's outputs from the incremental cache, if they are there and still hold."""
+        if not self.settings.cache or out_folder is None:
+            return None
+        place = self._place(spec.parent)
+        if place.ctx is None or place.root is None:
+            return None
+        stored = self.cache_for(place.root).lookup(self._key(place, spec, out_folder))
+        if stored is None:
+            return None
+        return Result(spec, _display(spec), [*place.diags, *stored.diagnostics], root=place.root, stored=stored)
+
+    def _key(self, place: _Place, spec: Path, out_folder: Path) -> str:
+        assert place.root is not None
+        return self.cache_for(place.root).key(place.material, spec.name, _display(spec), self._out(out_folder))
+
     def compile(self, spec: Path, out_folder: Path | None = None) -> Result:
         """Compile one spec; with out_folder (where its manifest goes), through the incremental cache."""
+        hit = self.cached(spec, out_folder)
+        return hit if hit is not None else self._compile(spec, out_folder)
+
+    def _compile(self, spec: Path, out_folder: Path | None) -> Result:
+        """Compile one spec that the cache does not hold (and store it there, when in use)."""
         display = _display(spec)
         place = self._place(spec.parent)
         diags = list(place.diags)
         if place.ctx is None or place.root is None:
             return Result(spec, display, diags)
         ctx, root, config = place.ctx, place.root, place.config
-        if self.settings.cache and out_folder is not None:
-            cache = self.cache_for(root)
-            key = cache.key(place.material, spec.name, display, self._out(out_folder))
-            stored = cache.lookup(key)
-            if stored is not None:
-                return Result(spec, display, diags + stored.diagnostics, root=root, stored=stored)
         from .request import Memo, Options
 
         self.memo = self.memo or Memo()
@@ -179,7 +194,9 @@ class Project:
             config_file = [config.path] if config is not None and config.path else []
             deps = [*result.reads, *config_file, *result.compiled.reads]
             outputs = {"request": result.request_json(), "manifest": result.manifest_json(out_folder)}
-            cache.store(key, deps, outputs, result.diagnostics[len(diags) :], started)
+            self.cache_for(root).store(
+                self._key(place, spec, out_folder), deps, outputs, result.diagnostics[len(diags) :], started
+            )
         return result
 
     def compile_many(self, items: list[tuple[Path, Path | None]]) -> list[Result]:
@@ -188,28 +205,40 @@ class Project:
     def compile_each(self, items: list[tuple[Path, Path | None]], write: Writer | None = None) -> Iterator[Result]:
         """Compile (spec, out_folder) pairs in order, on every core when there are enough of them.
 
-        write, if given, writes a result's outputs in the process that compiled it, so that
-        files are written in parallel too; it returns how many it wrote (Result.written).
-        Results come as soon as they are ready. Workers are forked with this Project's
-        settings and the writer, and each returns its results as text (request and
-        manifest), which is all a caller of many specs uses.
+        Specs the incremental cache holds come from it, here; the rest are compiled, by
+        forked workers when there are enough of them. write, if given, writes a result's
+        outputs in the process that compiled it, so that files are written in parallel
+        too; it returns how many it wrote (Result.written). Results come in order, each as
+        soon as it is ready.
         """
+        hits = [self.cached(spec, out) for spec, out in items]
+        compiled = self._compile_each([item for item, hit in zip(items, hits, strict=True) if hit is None], write)
+        try:
+            for hit in hits:
+                yield _written(hit, write) if hit is not None else next(compiled)
+        finally:
+            compiled.close()  # lets the workers go
+
+    def _compile_each(
+        self, items: list[tuple[Path, Path | None]], write: Writer | None
+    ) -> Generator[Result, None, None]:
         workers = min(len(items) // _PER_WORKER, os.cpu_count() or 1, _MAX_WORKERS)
         # Forked workers inherit the loaded modules, settings and writer for free; where
         # fork is not the safe default (macOS, Windows) the specs are compiled in this process.
         if workers < 2 or sys.platform != "linux":
             for spec, out in items:
-                yield _written(self.compile(spec, out), write)
+                yield _written(self._compile(spec, out), write)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         # The first spec is compiled here: that imports every stage once, before the
         # workers are forked, instead of once in each of them.
-        yield _written(self.compile(*items[0]), write)
+        yield _written(self._compile(*items[0]), write)
         rest = items[1:]
         # Contiguous chunks keep a folder's specs (which often share a source) together;
-        # small ones keep the last chunk, which the caller waits for, short.
+        # small ones keep the last chunk, which the caller waits for, short. Workers send
+        # each result back as text (request and manifest), all a caller of many specs uses.
         size = max(1, -(-len(rest) // (workers * _CHUNKS_PER_WORKER)))
         chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
         context = multiprocessing.get_context("fork")
@@ -243,7 +272,7 @@ def _start_worker(settings: Settings, write: Writer | None) -> None:
 
 def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
     assert _worker_project is not None
-    return [_portable(_written(_worker_project.compile(spec, out), _worker_write), out) for spec, out in items]
+    return [_portable(_written(_worker_project._compile(spec, out), _worker_write), out) for spec, out in items]
 
 
 def _portable(result: Result, out_folder: Path | None) -> Result:
