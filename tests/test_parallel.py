@@ -66,3 +66,27 @@ def test_workers_write_the_outputs_and_a_failed_spec_keeps_its_old_ones(
     assert again.code == 1 and "0 file(s) written" in again.err and "E201" in again.err
     assert {p: p.read_bytes() for p in outputs} == before
     assert not [p for p in (specs.parent / "build").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_cache_hits_and_fresh_compiles_interleave_in_order(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    specs = generate(tmp_path / "project", 240)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    assert cli("compile", "specs", cwd=specs.parent).code == 0  # fills the cache
+    changed = sorted(specs.rglob("job*.yaml"))[::2][:110]  # enough misses for the workers
+    for spec in changed:
+        spec.write_text(spec.read_text() + "# edited\n")
+    items = [(t.spec, specs.parent / "build" / Path(t.stem).parent) for t in discover([specs])]
+    cached = Project(Settings(cache=True))
+    results = list(cached.compile_each(items))
+    assert [r.spec for r in results] == [spec for spec, _ in items]
+    [cache] = cached.caches.values()
+    assert (cache.hits, cache.misses) == (len(items) - len(changed), len(changed))
+    fresh = [Project(Settings()).compile(spec, out) for spec, out in items]
+    assert [r.request_json() for r in results] == [r.request_json() for r in fresh]
+    assert [r.manifest_json(out) for r, (_, out) in zip(results, items, strict=True)] == [
+        r.manifest_json(out) for r, (_, out) in zip(fresh, items, strict=True)
+    ]
