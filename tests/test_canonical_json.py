@@ -44,21 +44,25 @@ def test_floats_go_to_json_where_the_two_differ() -> None:
     assert canonical_json(value) == reference(value)
 
 
-def test_orjson_is_what_writes_a_plain_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[Any] = []
+def test_json_is_asked_only_for_floats(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[Any] = []
+    real_dumps = json.dumps
 
-    class Spy:
-        OPT_INDENT_2 = orjson.OPT_INDENT_2
-        OPT_SORT_KEYS = orjson.OPT_SORT_KEYS
-        OPT_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+    def spy(value: Any, **options: Any) -> str:
+        asked.append(value)
+        return real_dumps(value, **options)
 
-        @staticmethod
-        def dumps(value: Any, option: int) -> bytes:
-            calls.append(value)
-            return orjson.dumps(value, option=option)
-
-    monkeypatch.setattr(canonical, "_orjson", lambda: Spy)
-    value = {"jobName": "a", "hyperParameters": {"shots": "100"}, "instanceConfig": {"instanceCount": 1}}
-    assert canonical_json(value) == reference(value)
-    assert calls == [value]
-    assert canonical_json({"x": 0.5}) == reference({"x": 0.5}) and len(calls) == 1
+    monkeypatch.setattr(canonical.json, "dumps", spy)
+    plain = {"jobName": "a", "hyperParameters": {"lr": "0.01", "shots": "100"}, "instanceConfig": {"instanceCount": 1}}
+    assert canonical_json(plain) == reference(plain) and digest(plain)
+    assert asked == [plain]  # only by reference() above: orjson wrote both forms
+    asked.clear()
+    for value in ({"x": 0.5}, [1e-05], {"a": [{"b": -2.5e20}]}, 1e-05):
+        assert canonical_json(value) == reference(value)
+        assert (
+            digest(value)
+            == hashlib.sha256(
+                real_dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+            ).hexdigest()
+        )
+    assert len(asked) == 4 * 3  # each float value: reference, then json for both forms
