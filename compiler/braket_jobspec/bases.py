@@ -9,7 +9,6 @@ about a value set in a base is reported in that base.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,12 +24,24 @@ MAX_CHAIN = 16
 SPEC_LABEL = "spec"
 
 
-@dataclasses.dataclass
 class Merged(Document):
-    """A spec merged with its layers: provenance names the layer of each value not set by the spec."""
+    """A spec merged with its layers: provenance names the layer of each value not set by the spec.
 
-    provenance: dict[str, str] = dataclasses.field(default_factory=dict)
-    files: tuple[Path, ...] = ()  # the base files read, for the incremental cache
+    Every other field of the spec's document (its text, what the loader dropped) is kept.
+    """
+
+    def __init__(
+        self,
+        spec: Document,
+        data: dict[str, Any],
+        source_map: SourceMap,
+        number_texts: dict[str, str],
+        provenance: dict[str, str],
+        files: tuple[Path, ...] = (),
+    ) -> None:
+        super().__init__(spec.file, spec.format, data, source_map, number_texts, spec.text, spec.dropped)
+        self.provenance = provenance
+        self.files = files  # the base files read, for the incremental cache
 
 
 class _Piece(NamedTuple):  # not a dataclass: see diagnostics.Diagnostic
@@ -70,9 +81,7 @@ def resolve(
     layers += pieces
     if env is not None and env.overrides is not None:
         layers.append(_env_piece(env.overrides, spec_dir))
-    merged = _fold(layers, doc, chain.diags)
-    merged.files = tuple(chain.files)
-    return merged, chain.diags
+    return _fold(layers, doc, chain.diags, tuple(chain.files)), chain.diags
 
 
 # --------------------------------------------------------------------------- reading the chain
@@ -319,7 +328,7 @@ def _pointers(value: Any, here: str = "") -> set[str]:
     return out
 
 
-def _fold(layers: list[_Piece], doc: Document, diags: list[Diagnostic]) -> Merged:
+def _fold(layers: list[_Piece], doc: Document, diags: list[Diagnostic], files: tuple[Path, ...]) -> Merged:
     data: dict[str, Any] = {}
     for layer in layers:
         for pointer, where in layer.unset:
@@ -357,10 +366,7 @@ def _fold(layers: list[_Piece], doc: Document, diags: list[Diagnostic]) -> Merge
             numbers[pointer] = source.number_texts[pointer]
         if source is not spec_layer:
             provenance[pointer] = source.label
-    # Every other field of the spec's document (its text, what the loader dropped) is kept.
-    fields = {f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)}
-    fields.update(data=data, source_map=smap, number_texts=numbers)
-    return Merged(**fields, provenance=provenance)
+    return Merged(doc, data, smap, numbers, provenance, files)
 
 
 def _get(data: Any, pointer: str) -> Any:

@@ -13,7 +13,6 @@ pointers cut out are kept in Document.dropped, and later stages stay silent abou
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, Literal
 
@@ -38,21 +37,39 @@ MAX_NODES = 5000
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclasses.dataclass
 class Document:
-    """A loaded spec: plain data, where each part of it stands, and the original scalar text."""
+    """A loaded spec: plain data, where each part of it stands, and the original scalar text.
 
-    file: str
-    format: Format
-    data: dict[str, Any]
-    source_map: SourceMap
-    # The source text of numeric scalars, by pointer: `1.10` loads as 1.1, and only the
-    # text can tell the user that the string sent will be "1.1".
-    number_texts: dict[str, str] = dataclasses.field(default_factory=dict)
-    # The decoded file, for placing a diagnostic on one character of a value.
-    text: str = ""
-    # Pointers whose values the loader refused (and reported): left out of data.
-    dropped: frozenset[str] = frozenset()
+    A plain class, not a dataclass: the records made at every start are NamedTuples or
+    plain classes, so that the dataclasses module (and inspect, 10 ms) need not be imported.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        format: Format,
+        data: dict[str, Any],
+        source_map: SourceMap,
+        number_texts: dict[str, str] | None = None,
+        text: str = "",
+        dropped: frozenset[str] = frozenset(),
+    ) -> None:
+        self.file = file
+        self.format = format
+        self.data = data
+        self.source_map = source_map
+        # The source text of numeric scalars, by pointer: `1.10` loads as 1.1, and only the
+        # text can tell the user that the string sent will be "1.1".
+        self.number_texts: dict[str, str] = {} if number_texts is None else number_texts
+        # The decoded file, for placing a diagnostic on one character of a value.
+        self.text = text
+        # Pointers whose values the loader refused (and reported): left out of data.
+        self.dropped = dropped
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def is_dropped(self, pointer: str) -> bool:
         """True when pointer or one of its ancestors was cut out by the loader."""

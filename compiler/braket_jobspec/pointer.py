@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -46,12 +45,20 @@ class Span(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
     file: str = ""
 
 
-@dataclasses.dataclass
 class SourceMap:
-    """Where each value (and each mapping key) of a loaded document stands."""
+    """Where each value (and each mapping key) of a loaded document stands.
 
-    values: dict[str, Span] = dataclasses.field(default_factory=dict)
-    keys: dict[str, Span] = dataclasses.field(default_factory=dict)
+    A plain class, not a dataclass: see loader.Document.
+    """
+
+    def __init__(self, values: dict[str, Span] | None = None, keys: dict[str, Span] | None = None) -> None:
+        self.values: dict[str, Span] = {} if values is None else values
+        self.keys: dict[str, Span] = {} if keys is None else keys
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.values, self.keys) == (other.values, other.keys)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def value(self, pointer: str) -> Span | None:
         """The span of the value at pointer, or of its nearest located ancestor."""
