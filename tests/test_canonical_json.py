@@ -17,7 +17,7 @@ orjson = pytest.importorskip("orjson", reason="orjson is a CPython-only dependen
 
 # Any JSON value our outputs could hold: every code point but lone surrogates (which no
 # encoder writes as UTF-8), control characters included; ints past 64 bits; floats too.
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20) | st.floats().map(repr)  # "1e-05" strings
 _numbers = st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
 _scalars = st.none() | st.booleans() | _numbers | _text
 _values = st.recursive(
@@ -57,12 +57,28 @@ def test_json_is_asked_only_for_floats(monkeypatch: pytest.MonkeyPatch) -> None:
     assert canonical_json(plain) == reference(plain) and digest(plain)
     assert asked == [plain]  # only by reference() above: orjson wrote both forms
     asked.clear()
-    for value in ({"x": 0.5}, [1e-05], {"a": [{"b": -2.5e20}]}, 1e-05):
+    # Floats that both write alike stay with orjson; json is asked for the others only.
+    for value, differs in (({"x": 0.5}, False), ({"a": [{"b": -2.5e20}]}, False), ([1e-05], True), (1e-07, True)):
+        assert (orjson.dumps(value) != real_dumps(value, separators=(",", ":")).encode()) is differs
         assert canonical_json(value) == reference(value)
-        assert (
-            digest(value)
-            == hashlib.sha256(
-                real_dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-            ).hexdigest()
-        )
-    assert len(asked) == 4 * 3  # each float value: reference, then json for both forms
+        compact = real_dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert digest(value) == hashlib.sha256(compact.encode()).hexdigest()
+        assert len(asked) == (3 if differs else 1)  # reference(), then json for both forms
+        asked.clear()
+
+
+def test_every_float_orjson_writes_otherwise_is_caught() -> None:
+    # Across magnitudes, signs and digit counts: where orjson's float differs from json's,
+    # canonical_json must have noticed and asked json (its output equals json's).
+    values = [
+        sign * mantissa * 10.0**exponent
+        for exponent in range(-30, 31)
+        for mantissa in (1, 1.5, 9.999, 123456789.0, 0.1, 3.14159, 2.0**-20)
+        for sign in (1, -1)
+    ]
+    values += [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.0, -0.0]
+    differing = [v for v in values if orjson.dumps(v) != json.dumps(v).encode()]
+    assert differing  # the sweep does reach the floats the two write differently
+    for value in values:
+        assert canonical_json({"v": [value]}) == reference({"v": [value]})
+        assert digest([value]) == hashlib.sha256(json.dumps([value], separators=(",", ":")).encode()).hexdigest()

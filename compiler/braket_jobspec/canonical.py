@@ -2,10 +2,12 @@
 
 Both are json.dumps's output with keys sorted and UTF-8 text: indented for the outputs,
 compact for digests. orjson, where it is installed, writes the same bytes about ten times
-faster (json indents in pure Python). Floats are where the two differ (1e-05 against
-0.00001): a text of orjson's with a number token that has a fraction or an exponent is
-written again by json, as is whatever orjson refuses. Values never hold NaN or infinity
-(the loaders refuse them); json would refuse them too, orjson would write null.
+faster (json indents in pure Python). They differ only in how floats below 1e-4 are
+written (json: 1e-05, 1e-07; orjson: 0.00001, 1e-7), so a text of orjson's that holds
+`0.0000` or a digit before `e-` is written again by json (rarely needed, and a string
+that holds them is only a false alarm), as is whatever orjson refuses. Values never hold
+NaN or infinity (the loaders refuse them); json would refuse them too, orjson would
+write null.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 from typing import Any
 
 
@@ -26,7 +27,7 @@ def canonical_json(value: Any) -> str:
         except TypeError:  # orjson.JSONEncodeError, e.g. an int past 64 bits
             pass
         else:
-            if not _INDENTED_FLOAT.search(data):
+            if _same_as_json(data):
                 return str(data, "utf-8")
     return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
 
@@ -40,18 +41,32 @@ def digest(value: Any) -> str:
         except TypeError:
             pass
         else:
-            if not _COMPACT_FLOAT.search(data):
+            if _same_as_json(data):
                 return hashlib.sha256(data).hexdigest()
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-# A number token with a fraction or an exponent: every float orjson writes has one. A
-# token starts a value: after `: ` or an indent (each array item has its own line) in the
-# indented form, first or after `:`, `,` or `[` in the compact one; strings never hold a raw line
-# break, so a match inside a string is only ever a false alarm, answered by json.
-_INDENTED_FLOAT = re.compile(rb"(?:: |^ *)-?[0-9]+(?:\.|[eE])", re.M)
-_COMPACT_FLOAT = re.compile(rb"(?:^|[:,\[])-?[0-9]+(?:\.|[eE])")
+def _same_as_json(data: bytes) -> bool:
+    """No float in orjson's text is one that json writes otherwise (tests/test_canonical_json.py).
+
+    Such a float holds `0.0000` or a digit before `e-`; a match followed (after its digits)
+    by a quote is inside a string (a number never ends at one), e.g. a "1e-05" hyperparameter.
+    """
+    for marker in (b"0.0000", b"e-"):
+        at = data.find(marker)
+        while at != -1:
+            end = at + len(marker)
+            while end < len(data) and data[end] in _DIGITS:
+                end += 1
+            number = marker != b"e-" or (at > 0 and data[at - 1] in _DIGITS)
+            if number and data[end : end + 1] != b'"':
+                return False
+            at = data.find(marker, end)
+    return True
+
+
+_DIGITS = frozenset(b"0123456789")
 
 
 @functools.cache
