@@ -15,10 +15,10 @@ from typing import Any
 # A plain YAML scalar that stays a string: starts with a letter or `/`, has no spaces and
 # no character YAML gives a meaning to; the words YAML 1.1 or 1.2 read as booleans or null
 # are quoted as well.
-_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9_./:@+=-]*$")
+_PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9_./:@+=-]*\Z")  # \Z, not $: "a\n" is not plain
 _WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_TOML_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_TOML_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
 # Characters a YAML or a TOML file may not hold as they are, or reads as line breaks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from braket_jobspec.loader import load
@@ -25,6 +25,10 @@ spec = st.dictionaries(key, st.one_of(scalar, st.lists(text, max_size=3), table)
 
 @settings(max_examples=150, deadline=None)
 @given(spec, st.sampled_from(["yaml", "toml"]))
+# A trailing line break passes a `$`-anchored pattern: such keys and values must be quoted.
+@example({"A\n": ""}, "yaml")
+@example({"a": "abc\n"}, "yaml")
+@example({"a\n": 1}, "toml")
 def test_render_then_load_gives_the_data_back(data: dict[str, Any], fmt: str) -> None:
     rendered = render(data, fmt, "../schema/jobspec.schema.json", ["a comment", "another: with # marks"])
     doc, diagnostics = load(rendered.encode("utf-8"), "x", fmt)  # type: ignore[arg-type]
