@@ -15,6 +15,13 @@ from braket_jobspec.canonical import canonical_json, digest
 
 orjson = pytest.importorskip("orjson", reason="orjson is a CPython-only dependency; without it json alone is used")
 
+
+@pytest.fixture(autouse=True)
+def _orjson_from_the_first_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process writes its first documents with json (importing orjson costs more): not here."""
+    monkeypatch.setattr(canonical, "ORJSON_AFTER", 0)
+
+
 # Any JSON value our outputs could hold: every code point but lone surrogates (which no
 # encoder writes as UTF-8), control characters included; ints past 64 bits; floats too.
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20) | st.floats().map(repr)  # "1e-05" strings
@@ -42,6 +49,12 @@ def test_floats_go_to_json_where_the_two_differ() -> None:
     # The reason for the fallback: orjson's own bytes differ for these floats.
     assert orjson.dumps(1e-05) != json.dumps(1e-05).encode()
     assert canonical_json(value) == reference(value)
+
+
+def test_the_first_documents_are_json_s_then_orjson_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(canonical, "ORJSON_AFTER", 2)
+    monkeypatch.setattr(canonical, "_documents", 0)
+    assert [canonical._orjson() is None for _ in range(4)] == [True, True, False, False]
 
 
 def test_json_is_asked_only_for_floats(monkeypatch: pytest.MonkeyPatch) -> None:

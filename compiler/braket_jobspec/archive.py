@@ -15,7 +15,6 @@ header without a time or a file name.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import functools
 import hashlib
@@ -23,7 +22,7 @@ import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import canonical
 
@@ -36,8 +35,7 @@ class SourceError(Exception):
     """A source tree that cannot be archived; the message says why."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """One archive member; path is the real file it is read from (None for folders)."""
 
     name: str
@@ -56,11 +54,11 @@ class Member:
         return described
 
 
-@dataclasses.dataclass(frozen=True)
 class Tree:
     """The members of a source, each file read and hashed once."""
 
-    members: tuple[Member, ...]
+    def __init__(self, members: tuple[Member, ...]) -> None:
+        self.members = members
 
     @functools.cached_property
     def digest(self) -> str:

@@ -69,8 +69,21 @@ def _same_as_json(data: bytes) -> bool:
 _DIGITS = frozenset(b"0123456789")
 
 
-@functools.cache
+# Importing orjson costs 15 ms (it imports dataclasses, inspect, uuid and platform): worth it
+# for a tree of specs, not for one, whose few documents json writes in a millisecond. The
+# bytes are the same either way.
+ORJSON_AFTER = 64  # documents written by json first
+_documents = 0
+
+
 def _orjson() -> Any:
+    global _documents
+    _documents += 1
+    return _load_orjson() if _documents > ORJSON_AFTER else None
+
+
+@functools.cache
+def _load_orjson() -> Any:
     try:
         import orjson
     except ImportError:  # not installed (PyPy has no wheels): json alone gives the same bytes

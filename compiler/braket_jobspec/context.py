@@ -7,7 +7,6 @@ variables, the clock or the network.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,8 +25,7 @@ REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 _FIELDS = ("region", "account_id", "default_bucket", "default_role_arn", "stamp")
 
 
-@dataclasses.dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """The session and clock values one compile runs with (None: not given)."""
 
     region: str | None = None

@@ -6,7 +6,6 @@ project around a spec (its config, root and context) is resolved by a Project, o
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
@@ -14,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .cache import Cache, Stored
 from .context import Context, EnvironmentLayers, ProjectConfig, check_context, find_config, parse_config
@@ -27,30 +26,40 @@ if TYPE_CHECKING:
     from .request import Compiled, Memo, Options
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """What the command line decides for every spec of a run."""
 
-    flags: Context = dataclasses.field(default_factory=Context)
+    flags: Context = Context()
     environment: str | None = None
     allow_outside_root: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     cache: bool = False  # use the incremental cache (.jobspec-cache/ at the project root)
 
 
-@dataclasses.dataclass
 class Result:
     """The outcome of compiling one spec file."""
 
-    spec: Path
-    display: str
-    diagnostics: list[Diagnostic]
-    compiled: Compiled | None = None
-    root: Path | None = None
-    document: Document | None = None  # the spec merged with its bases and environment layers
-    reads: tuple[Path, ...] = ()  # the spec, its bases and config: the files read besides compiled.reads
-    stored: Stored | None = None  # outputs from the incremental cache (then compiled is None)
-    written: int = 0  # output files written for it (see Project.compile_each)
+    def __init__(
+        self,
+        spec: Path,
+        display: str,
+        diagnostics: list[Diagnostic],
+        compiled: Compiled | None = None,
+        root: Path | None = None,
+        document: Document | None = None,
+        reads: tuple[Path, ...] = (),
+        stored: Stored | None = None,
+        written: int = 0,
+    ) -> None:
+        self.spec = spec
+        self.display = display
+        self.diagnostics = diagnostics
+        self.compiled = compiled
+        self.root = root
+        self.document = document  # the spec merged with its bases and environment layers
+        self.reads = reads  # the spec, its bases and config: the files read besides compiled.reads
+        self.stored = stored  # outputs from the incremental cache (then compiled is None)
+        self.written = written  # output files written for it (see Project.compile_each)
 
     @property
     def ok(self) -> bool:
@@ -140,7 +149,7 @@ class Project:
         layers = config.layers.get(ctx.environment) if ctx.environment else None
         material = {
             "folder": str(resolved),
-            "context": dataclasses.asdict(ctx),
+            "context": ctx._asdict(),
             "config": str(config.path) if config.path else None,
             "root": str(root.resolve()),
             "allow_outside_root": self.settings.allow_outside_root,
@@ -277,18 +286,18 @@ def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
 
 def _portable(result: Result, out_folder: Path | None) -> Result:
     """The result as text, to send back from a worker (no archive bytes, no parsed document)."""
-    if result.stored is not None or not result.ok:
-        return dataclasses.replace(result, compiled=None, document=None)
-    texts = {"request": result.request_json()}
-    if out_folder is not None:
-        texts["manifest"] = result.manifest_json(out_folder)
-    portable = Result(result.spec, result.display, result.diagnostics, root=result.root, stored=Stored({}, texts, []))
-    portable.written = result.written
-    return portable
+    stored = result.stored
+    if stored is None and result.ok:
+        texts = {"request": result.request_json()}
+        if out_folder is not None:
+            texts["manifest"] = result.manifest_json(out_folder)
+        stored = Stored({}, texts, [])
+    return Result(
+        result.spec, result.display, result.diagnostics, root=result.root, stored=stored, written=result.written
+    )
 
 
-@dataclasses.dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):
     """A spec folder's config and context (None when they have errors), and the common part of its cache keys."""
 
     diags: tuple[Diagnostic, ...]

@@ -8,12 +8,11 @@ request field records its origin, so that a later finding about the request (or
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import archive, entrypoint, images
 from . import pointer as ptr
@@ -54,8 +53,7 @@ def s3_split(uri: str) -> tuple[str, str]:
     return (m.group(1) or m.group(3)), (m.group(2) if m.group(1) else m.group(4)) or ""
 
 
-@dataclasses.dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a request value came from: a spec field, the context, an SDK default, or a derivation."""
 
     kind: str  # "spec" | "context" | "default" | "derived"
@@ -63,32 +61,31 @@ class Origin:
     note: str = ""
 
 
-@dataclasses.dataclass
-class Compiled:
+class Compiled(NamedTuple):
     request: dict[str, Any]
     manifest: dict[str, Any]
     origins: dict[str, Origin]
     archive: archive.Tree | None  # a local source's members
-    reads: list[str | Path] = dataclasses.field(default_factory=list)  # files and folders read (incremental cache)
+    reads: list[str | Path]  # files and folders read (incremental cache)
 
 
-@dataclasses.dataclass(frozen=True)
 class Options:
     """Choices of the caller that change what is accepted, never what is emitted."""
 
-    root: Path  # the repository: sources and inputs must stay inside it
-    allow_outside_root: bool = False
-    memo: Memo = dataclasses.field(default_factory=lambda: Memo(), compare=False, repr=False)
+    def __init__(self, root: Path, allow_outside_root: bool = False, memo: Memo | None = None) -> None:
+        self.root = root  # the repository: sources and inputs must stay inside it
+        self.allow_outside_root = allow_outside_root
+        self.memo = Memo() if memo is None else memo
 
 
-@dataclasses.dataclass
 class Memo:
     """Work shared by the specs of one run: specs that share a source folder scan,
     hash and parse it once."""
 
-    archives: dict[tuple[Path, tuple[str, ...]], archive.Tree] = dataclasses.field(default_factory=dict)
-    entry_checks: dict[tuple[str, str], entrypoint.Problem | None] = dataclasses.field(default_factory=dict)
-    resolved: dict[Path, Path] = dataclasses.field(default_factory=dict)
+    def __init__(self) -> None:
+        self.archives: dict[tuple[Path, tuple[str, ...]], archive.Tree] = {}
+        self.entry_checks: dict[tuple[str, str], entrypoint.Problem | None] = {}
+        self.resolved: dict[Path, Path] = {}
 
     def resolve(self, path: Path) -> Path:
         """path.resolve(strict=True), once per path and run: specs share roots and sources."""
@@ -656,8 +653,7 @@ class _Builder:
         return out
 
 
-@dataclasses.dataclass(frozen=True)
-class InputFile:
+class InputFile(NamedTuple):
     path: Path
     rel: str
     size: int

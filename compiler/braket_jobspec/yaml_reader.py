@@ -8,7 +8,6 @@ ruamel parser is pure Python and has no such limits of its own.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import re
@@ -40,7 +39,7 @@ _STR, _MAP, _SEQ, _MERGE, _TIMESTAMP = (_CORE + t for t in ("str", "map", "seq",
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
 _DIRECTIVE = re.compile(r"^%(\S*)(.*)$", re.M)
 # YAML's printable set (spec 5.1); anything else makes the reader give up on the file.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 # Tabs the parser refuses: in indentation, and between a key's `:` (or a `-`) and its value.
 _INDENT_TABS = re.compile(r"^[ ]*\t[ \t]*(?=\S)|(?<=[^\s]:)[ ]*\t[ \t]*(?=\S)|(?<=^- )[ ]*\t[ \t]*", re.M)
 _BRACKET_RUN = re.compile(rf"(?:[\[{{][ \t\r\n]*){{{MAX_DEPTH + 1},}}")
@@ -284,18 +283,20 @@ class _ParseFailure(Exception):
         self.diagnostic = diagnostic
 
 
-@dataclasses.dataclass
 class _Frame:
     """An open mapping or sequence (container None: being skipped)."""
 
-    pointer: str
-    container: dict[str, Any] | list[Any] | None
-    start: StreamMark
-    key: str | None = None  # mappings: the key whose value comes next
-    expect_key: bool = True
-    skip_value: bool = False  # mappings: the next value belongs to a refused key
-    first_line: dict[str, int] = dataclasses.field(default_factory=dict)
-    odd_keys: list[tuple[Any, int]] = dataclasses.field(default_factory=list)
+    __slots__ = ("container", "expect_key", "first_line", "key", "odd_keys", "pointer", "skip_value", "start")
+
+    def __init__(self, pointer: str, container: dict[str, Any] | list[Any] | None, start: StreamMark) -> None:
+        self.pointer = pointer
+        self.container = container
+        self.start = start
+        self.key: str | None = None  # mappings: the key whose value comes next
+        self.expect_key = True
+        self.skip_value = False  # mappings: the next value belongs to a refused key
+        self.first_line: dict[str, int] = {}
+        self.odd_keys: list[tuple[Any, int]] = []
 
 
 class _Reader:

@@ -155,14 +155,13 @@ def compile_targets(
 
     The results come in the targets' order as they are ready (see Project.compile_each).
     """
-    import dataclasses
 
     from ..pipeline import Project
 
     targets = list(targets if targets is not None else discover_targets(args))
     base = settings(args)
     environment = build.environment if build is not None else base.environment
-    project = Project(dataclasses.replace(base, environment=environment, cache=not getattr(args, "no_cache", True)))
+    project = Project(base._replace(environment=environment, cache=not getattr(args, "no_cache", True)))
     if build is None:
         return targets, project.compile_each([(t.spec, None) for t in targets])
     return targets, project.compile_each([(t.spec, t.request_path(build.out_dir).parent) for t in targets], write)
