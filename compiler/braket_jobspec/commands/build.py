@@ -260,21 +260,21 @@ def find_drift(
     from ..diagnostics import Diagnostic
     from ..outputs import existing_outputs
 
-    expected: dict[Path, str] = {}
-    failed: set[Path] = set()
+    expected: dict[str, str] = {}  # by POSIX path
+    failed: set[str] = set()
     for target, result in zip(targets, results, strict=True):
         request_path, manifest_path = target.request_path(out_dir), target.manifest_path(out_dir)
         if result.ok:
-            expected[request_path] = result.request_json()
-            expected[manifest_path] = result.manifest_json(request_path.parent)
+            expected[request_path.as_posix()] = result.request_json()
+            expected[manifest_path.as_posix()] = result.manifest_json(request_path.parent)
         else:
-            failed.update((request_path, manifest_path))
+            failed.update((request_path.as_posix(), manifest_path.as_posix()))
     hint = "run `jobspec compile` and commit the result"
     out: list[Diagnostic] = []
-    for path, text in sorted(expected.items()):
-        shown = path.as_posix()
+    for shown, text in expected.items():
         try:
-            current = path.read_text("utf-8")
+            with open(shown, encoding="utf-8") as handle:
+                current = handle.read()
         except FileNotFoundError:
             out.append(
                 Diagnostic(shown, 0, 0, "E801", "missing: its spec compiles to a file that is not there", hint=hint)
@@ -296,11 +296,12 @@ def find_drift(
             )
     written = {t.stem.split("/", 1)[0] for t in targets if "/" in t.stem}
     others = [out_dir / name for name in environments if name not in written]
-    for path in sorted(existing_outputs(out_dir, given)):
-        if path not in expected and path not in failed and not any(o in path.parents for o in others):
+    for path in existing_outputs(out_dir, given):
+        shown = path.as_posix()
+        if shown not in expected and shown not in failed and not any(o in path.parents for o in others):
             out.append(
                 Diagnostic(
-                    path.as_posix(),
+                    shown,
                     0,
                     0,
                     "E803",
@@ -308,7 +309,8 @@ def find_drift(
                     hint="delete it, or restore the spec it came from",
                 )
             )
-    return out
+    # Missing and stale outputs, then extra ones, each in path order (by folder, then name).
+    return sorted(out, key=lambda d: (d.code == "E803", Path(d.file).parts))
 
 
 def _first_difference(a: str, b: str) -> int:
