@@ -108,6 +108,7 @@ def main() -> int:
         report(f"{args.n} specs, peer check-jsonschema validation: wall", f"{pwall:.2f} s (exit {code})")
         report(f"{args.n} specs, peer: peak memory", f"{pmem:.0f} MiB")
         report("ratio: our full compile / peer's validation alone", f"{cwall / pwall:.2f}")
+        report("ratio: our compile with outputs current / peer's validation", f"{uwall / pwall:.2f}")
 
         for size in [int(s) for s in args.scaling.split(",") if s]:
             tree = generate(work / f"n{size}", size)
