@@ -195,3 +195,12 @@ def test_check_of_one_file_answers_only_for_its_outputs(tree: Project, cli) -> N
     assert cli("check", "specs/a.yaml", *CONTEXT, cwd=tree.root).code == 0
     run = cli("check", *CONTEXT, cwd=tree.root)
     assert run.code == 1 and "build/stray.json: E803 extra" in run.err
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(tree: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    (tree.root / "blocker").write_text("a file where the output folder should be\n")
+    result = cli("compile", "specs", "-o", "blocker/out", *CONTEXT, cwd=tree.root)
+    assert result.code == 1
+    assert "E807 cannot write the outputs of specs/" in result.err and "Traceback" not in result.err
+    assert "blocker/out/" in result.err and ".tmp" not in result.err
+    assert "0 compiled" in result.err and (tree.root / "blocker").read_text().startswith("a file")

@@ -205,10 +205,25 @@ def _writer(targets: Sequence[Target], out_dir: Path) -> Writer:
     def write(result: Result) -> int:
         if not result.ok:
             return 0  # a spec with errors keeps its previous outputs
-        request_path = request_paths[result.spec]
-        return write_atomic(request_path, result.request_json()) + write_atomic(
-            manifest_paths[result.spec], result.manifest_json(request_path.parent)
-        )
+        request_path, manifest_path = request_paths[result.spec], manifest_paths[result.spec]
+        try:
+            written = write_atomic(request_path, result.request_json())
+            return written + write_atomic(manifest_path, result.manifest_json(request_path.parent))
+        except OSError as exc:
+            from ..diagnostics import Diagnostic
+
+            failed = manifest_path if manifest_path.name in str(exc.filename) else request_path
+            result.diagnostics.append(
+                Diagnostic(
+                    failed.as_posix(),
+                    0,
+                    0,
+                    "E807",
+                    f"cannot write the outputs of {result.display}: {exc.strerror or exc}",
+                    hint="choose an output folder (-o) that can be written, and that no file stands in the way of",
+                )
+            )
+            return 0
 
     return write
 
