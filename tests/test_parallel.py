@@ -24,7 +24,7 @@ def test_parallel_compile_gives_the_sequential_bytes(tmp_path: Path, monkeypatch
     def outputs(results: list[pipeline.Result]) -> list[tuple[str, str, str]]:
         return [(r.display, r.request_json(), r.manifest_json(out)) for r, (_, out) in zip(results, items, strict=True)]
 
-    parallel = Project(Settings()).compile_many(items)
+    parallel = list(Project(Settings()).compile_each(items))
     sequential = [Project(Settings()).compile(spec, out) for spec, out in items]
     assert all(r.ok for r in parallel)
     assert outputs(parallel) == outputs(sequential)
@@ -35,7 +35,7 @@ def test_errors_come_back_from_the_workers(tmp_path: Path, monkeypatch: pytest.M
     broken = sorted(specs.rglob("job7.*"))[0]
     broken.write_text(broken.read_text() + ("\nbogus: 1\n" if broken.suffix == ".yaml" else "\nbogus = 1\n"))
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
-    results = Project(Settings()).compile_many([(t.spec, None) for t in discover([specs])])
+    results = list(Project(Settings()).compile_each([(t.spec, None) for t in discover([specs])]))
     failed = [r for r in results if not r.ok]
     assert [r.spec for r in failed] == [broken]
     assert [d.code for d in failed[0].diagnostics] == ["E201"]

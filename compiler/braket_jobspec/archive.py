@@ -152,7 +152,7 @@ def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
                 real = os.path.realpath(entry.path)
                 if not os.path.exists(real):
                     raise SourceError(f"{rel}: broken symlink")
-                if real != top and not real.startswith(top + os.sep):
+                if not inside(real, top):
                     raise SourceError(f"{rel}: symlink points outside the source folder ({real})")
             info = os.stat(real)
             if stat.S_ISDIR(info.st_mode):
@@ -169,6 +169,11 @@ def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
     else:
         add_file(top, source.name, source.stat().st_mode)
     return Tree(tuple(members))
+
+
+def inside(path: str, folder: str) -> bool:
+    """path is folder or below it (both resolved); by text, as Path.parents builds a path per level."""
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def _read(path: str) -> bytes:

@@ -208,9 +208,6 @@ class Project:
             )
         return result
 
-    def compile_many(self, items: list[tuple[Path, Path | None]]) -> list[Result]:
-        return list(self.compile_each(items))
-
     def compile_each(self, items: list[tuple[Path, Path | None]], write: Writer | None = None) -> Iterator[Result]:
         """Compile (spec, out_folder) pairs in order, on every core when there are enough of them.
 
@@ -285,7 +282,7 @@ def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
 
 
 def _portable(result: Result, out_folder: Path | None) -> Result:
-    """The result as text, to send back from a worker (no archive bytes, no parsed document)."""
+    """The result as text, to send back from a worker (no source members, no parsed document)."""
     stored = result.stored
     if stored is None and result.ok:
         texts = {"request": result.request_json()}

@@ -35,12 +35,6 @@ _S3_URI = re.compile(r"^[sS]3://([^./]+)/(.+)$|^https://([^./]+)\.[sS]3\.[^/]+/(
 _S3_PARTS = re.compile(r"^(?:[sS]3://([^/]+)/?(.*)|https://([^./]+)\.[sS]3\.[^/]+/?(.*))$")
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    """path is folder or below it (both resolved); by text, as Path.parents builds a path per level."""
-    text, top = str(path), str(folder)
-    return text == top or text.startswith(top if top.endswith(os.sep) else top + os.sep)
-
-
 def is_s3_uri(value: str) -> bool:
     return bool(_S3_URI.match(value))
 
@@ -142,7 +136,7 @@ class _Builder:
             )
             return None
         root = self.root
-        if not self.options.allow_outside_root and not _inside(resolved, root):
+        if not self.options.allow_outside_root and not archive.inside(str(resolved), str(root)):
             self.error(
                 pointer,
                 "E402",
@@ -503,7 +497,7 @@ class _Builder:
                 link = full.is_symlink()
                 real = full.resolve() if link else full
                 rel = full.relative_to(path).as_posix()
-                if link and not (real == path or path in real.parents):
+                if link and not archive.inside(str(real), str(path)):
                     self.error(
                         pointer,
                         "E411",

@@ -53,7 +53,7 @@ _NODE_TAG = Tag(suffix=_STR)  # the constructors below read only a node's value
 
 def _libyaml() -> bool:
     try:
-        import ruamel.yaml.clib._ruamel_yaml  # noqa: F401
+        import ruamel.yaml.cyaml  # noqa: F401  (libyaml's CParser, as _libyaml_events takes it)
     except ImportError:
         return False
     return True
