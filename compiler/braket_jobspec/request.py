@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -80,12 +81,35 @@ class Memo:
         self.archives: dict[tuple[Path, tuple[str, ...]], archive.Tree] = {}
         self.entry_checks: dict[tuple[str, str], entrypoint.Problem | None] = {}
         self.resolved: dict[Path, Path] = {}
+        self.reals: dict[str, str] = {}
 
     def resolve(self, path: Path) -> Path:
         """path.resolve(strict=True), once per path and run: specs share roots and sources."""
         real = self.resolved.get(path)
         if real is None:
-            real = self.resolved[path] = path.resolve(strict=True)
+            real = self.resolved[path] = Path(self.real(os.fspath(path)))
+        return real
+
+    def real(self, path: str) -> str:
+        """os.path.realpath(path, strict=True), built on its folder's: one lstat for a new path.
+
+        Specs of one folder name sources in a few shared folders; resolving each path from
+        the top (as realpath does) would lstat every folder above it again and again.
+        """
+        real = self.reals.get(path)
+        if real is None:
+            head, tail = os.path.split(path.rstrip(os.sep) or path)
+            if not head or not tail:  # a bare name, or the root: nothing to build on
+                real = os.path.realpath(path, strict=True)
+            elif tail == ".":
+                real = self.real(head)
+            elif tail == "..":
+                real = os.path.dirname(self.real(head))  # the resolved folder's parent, as realpath does
+            else:
+                real = os.path.join(self.real(head), tail)
+                if stat.S_ISLNK(os.lstat(real).st_mode):  # FileNotFoundError when it is missing
+                    real = os.path.realpath(real, strict=True)
+            self.reals[path] = real
         return real
 
 
@@ -94,7 +118,9 @@ class _Builder:
         self.doc = doc
         self.spec = doc.data
         self.spec_dir = spec_dir
+        self.spec_dir_text = str(spec_dir)
         self.root = options.memo.resolve(options.root)
+        self.root_text = str(self.root)
         self.ctx = ctx
         self.options = options
         self.diags: list[Diagnostic] = []
@@ -120,10 +146,8 @@ class _Builder:
 
     def local_path(self, value: str, pointer: str, what: str) -> Path | None:
         """value resolved against the spec's folder, refused if missing or outside the repository."""
-        path = Path(value)
-        full = path if path.is_absolute() else self.spec_dir / path
         try:
-            resolved = self.options.memo.resolve(full)
+            resolved = self.options.memo.real(os.path.join(self.spec_dir_text, value))  # an absolute value stands alone
         except (OSError, RuntimeError):
             self.error(
                 pointer,
@@ -135,25 +159,25 @@ class _Builder:
                 else f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})",
             )
             return None
-        root = self.root
-        if not self.options.allow_outside_root and not archive.inside(str(resolved), str(root)):
+        if not self.options.allow_outside_root and not archive.inside(resolved, self.root_text):
             self.error(
                 pointer,
                 "E402",
                 f"{what} {value!r} is outside the repository: it resolves to "
-                f"{Path(os.path.relpath(resolved, root)).as_posix()}, relative to the repository root",
+                f"{Path(os.path.relpath(resolved, self.root)).as_posix()}, relative to the repository root",
                 "keep sources and inputs in the repository, or pass --allow-outside-root",
             )
             return None
-        return resolved
+        return Path(resolved)
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: Path | str) -> str:
         """A resolved path relative to the repository root, POSIX style ('' for the root itself)."""
-        try:
-            rel = path.relative_to(self.root)
-        except ValueError:
-            return path.as_posix()
-        return "" if str(rel) == "." else rel.as_posix()
+        text, root = os.fspath(path), self.root_text
+        if text == root:
+            return ""
+        if archive.inside(text, root):
+            text = text[len(root) :].lstrip(os.sep)
+        return text.replace(os.sep, "/") if os.sep != "/" else text
 
     # -- the build ---------------------------------------------------------------------
 
