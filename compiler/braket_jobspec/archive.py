@@ -20,7 +20,7 @@ import functools
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -120,21 +120,28 @@ def digest(described: Sequence[Mapping[str, Any]]) -> str:
 
 def excluded(relpath: str, name: str, patterns: Iterable[str]) -> bool:
     """A pattern without `/` matches a name at any depth; one with `/` the path from the source."""
-    for pattern in patterns:
-        target = relpath if "/" in pattern.strip("/") else name
-        if fnmatch.fnmatchcase(target, pattern.strip("/")):
-            return True
-    return False
+    return _excluder(tuple(patterns))(relpath, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _excluder(patterns: tuple[str, ...]) -> Callable[[str, str], bool]:
+    """excluded() for these patterns: one compiled regex for names, one for paths."""
+    import re
+
+    stripped = [p.strip("/") for p in patterns]
+    by_name = re.compile("|".join(fnmatch.translate(p) for p in stripped if "/" not in p) or "(?!)").match
+    by_path = re.compile("|".join(fnmatch.translate(p) for p in stripped if "/" in p) or "(?!)").match
+    return lambda relpath, name: by_name(name) is not None or by_path(relpath) is not None
 
 
 def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
     """The members of the archive of source (a resolved file or folder), every file hashed."""
-    patterns = (*DEFAULT_EXCLUDES, *excludes)
+    skip = _excluder((*DEFAULT_EXCLUDES, *excludes))
     members: list[Member] = []
     top = str(source)
 
-    def add_file(real: str, arcname: str, mode: int) -> None:
-        data = _read(real)
+    def add_file(real: str, arcname: str) -> None:
+        data, mode = _read_regular(real, arcname)
         executable = 0o755 if mode & stat.S_IXUSR else 0o644
         members.append(Member(arcname, False, len(data), executable, hashlib.sha256(data).hexdigest(), real))
 
@@ -145,29 +152,29 @@ def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
         for entry in entries:
             name = entry.name
             rel = f"{relpath}/{name}" if relpath else name
-            if excluded(rel, name, patterns):
+            if skip(rel, name):
                 continue
-            real = entry.path
+            # The entry's type comes with the folder listing: no stat for a plain file or folder.
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
                 if not os.path.exists(real):
                     raise SourceError(f"{rel}: broken symlink")
                 if not inside(real, top):
                     raise SourceError(f"{rel}: symlink points outside the source folder ({real})")
-            info = os.stat(real)
-            if stat.S_ISDIR(info.st_mode):
+                is_dir = os.path.isdir(real)
+            else:
+                real, is_dir = entry.path, entry.is_dir(follow_symlinks=False)
+            if is_dir:
                 if real in active:
                     raise SourceError(f"{rel}: symlink loop")
                 walk(real, f"{arcname}/{name}", rel, (*active, real))
-            elif stat.S_ISREG(info.st_mode):
-                add_file(real, f"{arcname}/{name}", info.st_mode)
             else:
-                raise SourceError(f"{rel}: not a regular file or folder")
+                add_file(real, f"{arcname}/{name}")
 
     if source.is_dir():
         walk(top, source.name, "", (top,))
     else:
-        add_file(top, source.name, source.stat().st_mode)
+        add_file(top, source.name)
     return Tree(tuple(members))
 
 
@@ -179,3 +186,24 @@ def inside(path: str, folder: str) -> bool:
 def _read(path: str) -> bytes:
     with open(path, "rb") as stream:
         return stream.read()
+
+
+def _read_regular(path: str, arcname: str) -> tuple[bytes, int]:
+    """A regular file's bytes and mode: open, fstat, one read (readall() stats and reads twice).
+
+    O_NONBLOCK: a FIFO found where a file was listed must not hang the compile.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"{arcname.partition('/')[2] or arcname}: not a regular file or folder")
+        data = os.read(fd, info.st_size + 1)
+        if len(data) != info.st_size:  # it changed size since fstat, or is larger than one read gives
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data, info.st_mode
+    finally:
+        os.close(fd)
