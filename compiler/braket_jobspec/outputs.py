@@ -95,25 +95,32 @@ def _matches(path: str, patterns: list[str]) -> bool:
 def write_atomic(path: Path, text: str) -> bool:
     """Replace path's content in one step; False (and nothing written) when it is already text."""
     data = text.encode("utf-8")
+    target = os.fspath(path)
     try:
-        if path.read_bytes() == data:
-            return False
+        with open(target, "rb") as current:
+            if current.read() == data:
+                return False
     except OSError:
         pass
     # A temporary name of this process's own beside the target; created 0666 less the
     # umask, as any new file. The rename is what makes the write atomic for readers; like
     # git and make we do not fsync, which would cost more than the compile of a tree.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(tmp, flags, 0o666)
     except FileNotFoundError:  # the first output of its folder
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder or ".", exist_ok=True)
         fd = os.open(tmp, flags, 0o666)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
         raise
