@@ -427,7 +427,8 @@ class _Builder:
         except (archive.SourceError, OSError) as exc:
             self.error("/source_module", "E408", f"cannot archive source_module: {exc}")
             return {"entry_point": ""}
-        self.reads += [m.path or os.path.join(path.parent, m.name) for m in built.members]
+        parent = os.path.dirname(path)
+        self.reads += [m.path or os.path.join(parent, m.name) for m in built.members]
         if entry:
             self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
             entry_pointer = "/entry_point"
@@ -509,29 +510,38 @@ class _Builder:
 
     def input_files(self, path: Path, pointer: str, channel: str) -> list[InputFile]:
         """The channel's files; the key suffix is '' for a single-file input."""
-        if path.is_file():
-            self.reads.append(path)
-            return [InputFile.read(path, "")]
-        files = []
-        for folder, subdirs, names in os.walk(path, followlinks=False):
-            subdirs.sort()
-            self.reads.append(Path(folder))
-            for name in sorted(names + [d for d in subdirs if (Path(folder) / d).is_symlink()]):
-                full = Path(folder) / name
-                link = full.is_symlink()
-                real = full.resolve() if link else full
-                rel = full.relative_to(path).as_posix()
-                if link and not archive.inside(str(real), str(path)):
-                    self.error(
-                        pointer,
-                        "E411",
-                        f"input {channel!r}: {rel} is a symlink out of the input folder",
-                        "copy the file into the folder, or make it a channel of its own",
-                    )
-                    continue
-                if real.is_file():
-                    self.reads.append(full)
-                    files.append(InputFile.read(full, rel))
+        top = str(path)
+        if os.path.isfile(top):
+            self.reads.append(top)
+            return [InputFile.read(top, "")]
+        files: list[InputFile] = []
+
+        def walk(folder: str, prefix: str) -> None:
+            self.reads.append(folder)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_symlink():  # read as what it points to, if that is a file in the folder
+                    real = os.path.realpath(entry.path)
+                    if not archive.inside(real, top):
+                        self.error(
+                            pointer,
+                            "E411",
+                            f"input {channel!r}: {rel} is a symlink out of the input folder",
+                            "copy the file into the folder, or make it a channel of its own",
+                        )
+                    elif os.path.isfile(real):
+                        self.reads.append(entry.path)
+                        files.append(InputFile.read(entry.path, rel))
+                elif entry.is_file(follow_symlinks=False):
+                    self.reads.append(entry.path)
+                    files.append(InputFile.read(entry.path, rel))
+            for entry in entries:  # then the sub-folders, depth first, as os.walk goes
+                if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+
+        walk(top, "")
         if not files:
             self.error(
                 pointer,
@@ -672,14 +682,15 @@ class _Builder:
 
 
 class InputFile(NamedTuple):
-    path: Path
+    path: str
     rel: str
     size: int
     sha256: str
 
     @classmethod
-    def read(cls, path: Path, rel: str) -> InputFile:
-        data = path.read_bytes()
+    def read(cls, path: str, rel: str) -> InputFile:
+        with open(path, "rb") as stream:
+            data = stream.read()
         return cls(path, rel, len(data), hashlib.sha256(data).hexdigest())
 
 
