@@ -82,6 +82,13 @@ def _orjson() -> Any:
     return _load_orjson() if _documents > ORJSON_AFTER else None
 
 
+def preload() -> None:
+    """Use orjson from now on (a run of many specs, before it forks its workers)."""
+    global _documents
+    _documents = max(_documents, ORJSON_AFTER)
+    _load_orjson()
+
+
 @functools.cache
 def _load_orjson() -> Any:
     try:

@@ -243,8 +243,12 @@ class Project:
         from concurrent.futures import ProcessPoolExecutor
 
         # The first spec is compiled here: that imports every stage once, before the
-        # workers are forked, instead of once in each of them.
+        # workers are forked, instead of once in each of them; so are what other specs
+        # may need (the other format's reader, orjson for many documents).
         yield _written(self._compile(*items[0]), write)
+        from . import canonical, toml_reader, yaml_reader  # noqa: F401
+
+        canonical.preload()
         rest = items[1:]
         # Contiguous chunks keep a folder's specs (which often share a source) together;
         # small ones keep the last chunk, which the caller waits for, short. Workers send
