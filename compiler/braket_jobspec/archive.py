@@ -188,12 +188,13 @@ def _read(path: str) -> bytes:
         return stream.read()
 
 
-def _read_regular(path: str, arcname: str) -> tuple[bytes, int]:
-    """A regular file's bytes and mode: open, fstat, one read (readall() stats and reads twice).
+# O_NONBLOCK: a FIFO found where a file was listed must not hang the compile.
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
-    O_NONBLOCK: a FIFO found where a file was listed must not hang the compile.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+def _read_regular(path: str, arcname: str) -> tuple[bytes, int]:
+    """A regular file's bytes and mode: open, fstat, one read (readall() stats and reads twice)."""
+    fd = os.open(path, _READ_FLAGS)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
