@@ -204,3 +204,19 @@ def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(tre
     assert "E807 cannot write the outputs of specs/" in result.err and "Traceback" not in result.err
     assert "blocker/out/" in result.err and ".tmp" not in result.err
     assert "0 compiled" in result.err and (tree.root / "blocker").read_text().startswith("a file")
+
+
+def test_the_program_exits_with_the_code_and_every_byte_of_output(tree: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    """`jobspec` (cli.run) leaves by os._exit: what was written must still all arrive, with the code."""
+    import subprocess
+    import sys
+
+    inside = cli("compile", "specs/a.yaml", "-o", "-", *CONTEXT, cwd=tree.root)
+    program = [sys.executable, "-m", "braket_jobspec"]
+    ok = subprocess.run([*program, "compile", "specs/a.yaml", "-o", "-", *CONTEXT], cwd=tree.root, capture_output=True)
+    assert (ok.returncode, ok.stdout.decode()) == (0, inside.out)
+    (tree.root / "specs" / "a.yaml").write_text("device: 1\n")
+    bad = subprocess.run([*program, "validate", "specs", *CONTEXT], cwd=tree.root, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stderr == cli("validate", "specs", *CONTEXT, cwd=tree.root).err
+    assert "a.yaml:1:9" in bad.stderr

@@ -51,7 +51,7 @@ def test_wheel_contains_the_package_and_its_data(wheel: Path) -> None:
     assert "braket_jobspec/cli.py" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "jobspec = braket_jobspec.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "jobspec = braket_jobspec.cli:run" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_installed_wheel_compiles_an_example_like_the_checkout(wheel: Path, tmp_path: Path) -> None:

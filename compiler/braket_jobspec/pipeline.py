@@ -7,7 +7,6 @@ project around a spec (its config, root and context) is resolved by a Project, o
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import sys
@@ -218,9 +217,6 @@ class Project:
         too; it returns how many it wrote (Result.written). Results come in order, each as
         soon as it is ready.
         """
-        # A compile makes many small containers and almost no cycles: the collector's default
-        # (a pass every 700 allocations) cost 2% of a large run.
-        gc.set_threshold(20_000, 10, 10)
         hits = [self.cached(spec, out) for spec, out in items]
         compiled = self._compile_each([item for item, hit in zip(items, hits, strict=True) if hit is None], write)
         try:
