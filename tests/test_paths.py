@@ -114,3 +114,42 @@ def test_excluded_matches_names_anywhere_and_paths_from_the_top() -> None:
     assert archive.excluded("a/b", "b", ["/a/b/"])
     assert not archive.excluded("A.PYC", "A.PYC", ["*.pyc"])  # case matters, as in fnmatchcase
     assert not archive.excluded("foo", "foo", [])
+
+
+def test_discovery_finds_specs_as_a_walk_of_the_folder_reads_them(tmp_path: Path) -> None:
+    from braket_jobspec.outputs import discover
+
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "jobspec.toml").write_text('exclude = ["specs/drafts", "specs/team/*.toml", "elsewhere/real.yaml"]\n')
+    specs = root / "specs"
+    for name in [
+        "a.yaml",
+        "b.yml",
+        "c.toml",
+        "notes.txt",
+        ".hidden.yaml",
+        "_base.yaml",
+        "team/x.yaml",
+        "team/y.toml",  # excluded by a file pattern
+        "team/deeper/z.yaml",
+        "drafts/d.yaml",  # excluded folder
+        "_partials/p.yaml",
+        ".cache/q.yaml",
+        "build/old.yaml",
+        "pkg/__init__.py",
+        "pkg/in_package.yaml",
+    ]:
+        (specs / name).parent.mkdir(parents=True, exist_ok=True)
+        (specs / name).write_text("device: x\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "real.yaml").write_text("device: x\n")
+    (root / "elsewhere" / "kept.yaml").write_text("device: x\n")
+    (specs / "linked.yaml").symlink_to(root / "elsewhere" / "real.yaml")  # excluded where it really is
+    (specs / "kept-link.yaml").symlink_to(root / "elsewhere" / "kept.yaml")
+    (specs / "linked-folder").symlink_to(root / "elsewhere")  # a walk does not enter folder links
+
+    found = [(t.spec.as_posix(), t.stem) for t in discover([Path(os.path.relpath(specs))])]
+    stems = [stem for _, stem in found]
+    assert stems == ["a", "b", "c", "kept-link", "team/x", "team/deeper/z"]
+    assert found[0][0] == Path(os.path.relpath(specs / "a.yaml")).as_posix()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,10 +42,8 @@ def discover(paths: Sequence[Path]) -> list[Target]:
                 raise DiscoveryError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
             targets.append(Target(given, given.name.rsplit(".", 1)[0]))
         elif given.is_dir():
-            excludes = _config_excludes(given)
-            for spec in _walk(given, excludes):
-                rel = spec.relative_to(given).as_posix()
-                targets.append(Target(spec, rel.rsplit(".", 1)[0]))
+            for spec, rel in _walk(given, _config_excludes(given)):
+                targets.append(Target(Path(spec), rel.rsplit(".", 1)[0]))
         else:
             raise DiscoveryError(f"{given.as_posix()}: no such file or folder")
     seen: dict[str, Path] = {}
@@ -67,29 +66,48 @@ def _config_excludes(folder: Path) -> list[str]:
     return [(config.parent / pattern).as_posix() for pattern in parsed.exclude]
 
 
-def _walk(folder: Path, excludes: list[str]) -> Iterable[Path]:
-    for current, dirs, files in os.walk(folder):
-        here = Path(current)
-        real = here.resolve()  # once per folder: excludes match where files really are
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith((".", "_"))  # _name: bases and other partial specs (docs/gitops.md)
-            and d not in _SKIP_DIRS
-            and not (here / d / "__init__.py").exists()
-            and not _matches((here / d).resolve().as_posix(), excludes)
-        )
-        for name in sorted(files):
-            if name in _NOT_SPECS or format_of(name) is None or name.startswith((".", "_")):
+def _walk(folder: Path, excludes: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, path from folder in POSIX form) of each spec file, in os.walk's order (a folder's
+    files, then its sub-folders, sorted), not entering symlinked folders (os.walk's default)."""
+    excluded = _excluder(tuple(excludes))
+
+    def walk(here: str, real: str, prefix: str) -> Iterator[tuple[str, str]]:
+        with os.scandir(here) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        folders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "_")):  # _name: bases and other partial specs (docs/gitops.md)
                 continue
-            path = here / name
-            where = path.resolve() if path.is_symlink() else real / name
-            if not _matches(where.as_posix(), excludes):
-                yield path
+            if entry.is_dir():
+                if not entry.is_symlink() and name not in _SKIP_DIRS:
+                    folders.append(entry)
+            elif name not in _NOT_SPECS and format_of(name) is not None:
+                # Excludes match where files really are.
+                where = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, name)
+                if not excluded(where):
+                    yield entry.path, prefix + name
+        for entry in folders:
+            if not os.path.exists(os.path.join(entry.path, "__init__.py")):  # a Python package: source, not specs
+                inside = os.path.join(real, entry.name)
+                if not excluded(inside):
+                    yield from walk(entry.path, inside, f"{prefix}{entry.name}/")
+
+    yield from walk(str(folder), str(folder.resolve()), "")
 
 
-def _matches(path: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(path, p.rstrip("/") + "/*") for p in patterns)
+@functools.lru_cache(maxsize=8)
+def _excluder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a real path is excluded: it or a folder above it matches a pattern (POSIX)."""
+    if not patterns:
+        return lambda path: False
+    import re
+
+    either = [fnmatch.translate(p) for p in patterns] + [fnmatch.translate(p.rstrip("/") + "/*") for p in patterns]
+    match = re.compile("|".join(either)).match
+    if os.sep == "/":
+        return lambda path: match(path) is not None
+    return lambda path: match(path.replace(os.sep, "/")) is not None
 
 
 def write_atomic(path: Path, text: str) -> bool:
