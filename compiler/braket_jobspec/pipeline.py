@@ -60,6 +60,7 @@ class Result:
         self.reads = reads  # the spec, its bases and config: the files read besides compiled.reads
         self.stored = stored  # outputs from the incremental cache (then compiled is None)
         self.written = written  # output files written for it (see Project.compile_each)
+        self._texts: dict[tuple[str, Path | None], str] = {}  # written once, sent back from a worker
 
     @property
     def ok(self) -> bool:
@@ -68,20 +69,26 @@ class Result:
     def request_json(self) -> str:
         if self.stored is not None:
             return self.stored.text("request")
-        from .canonical import canonical_json
+        text = self._texts.get(("request", None))
+        if text is None:
+            from .canonical import canonical_json
 
-        assert self.compiled is not None
-        return canonical_json(self.compiled.request)
+            assert self.compiled is not None
+            text = self._texts["request", None] = canonical_json(self.compiled.request)
+        return text
 
     def manifest_json(self, out_dir: Path) -> str:
         """The manifest; its paths are relative to the project root, which it locates from out_dir."""
         if self.stored is not None:
             return self.stored.text("manifest")  # stored for this out_dir: it is part of the key
-        assert self.compiled is not None and self.root is not None
-        from .canonical import canonical_json
+        text = self._texts.get(("manifest", out_dir))
+        if text is None:
+            assert self.compiled is not None and self.root is not None
+            from .canonical import canonical_json
 
-        manifest: dict[str, Any] = {"root": _relative(self.root, out_dir), **self.compiled.manifest}
-        return canonical_json(manifest)
+            manifest: dict[str, Any] = {"root": _relative(self.root, out_dir), **self.compiled.manifest}
+            text = self._texts["manifest", out_dir] = canonical_json(manifest)
+        return text
 
 
 @functools.cache
