@@ -90,3 +90,17 @@ def test_cache_hits_and_fresh_compiles_interleave_in_order(
     assert [r.manifest_json(out) for r, (_, out) in zip(results, items, strict=True)] == [
         r.manifest_json(out) for r, (_, out) in zip(fresh, items, strict=True)
     ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 99, 999, 5000])
+@pytest.mark.parametrize("workers", [2, 3, 8])
+def test_chunks_cover_every_item_in_order_and_shrink(count: int, workers: int) -> None:
+    from braket_jobspec.pipeline import _chunks
+
+    chunks = _chunks(list(range(count)), workers)
+    assert [i for chunk in chunks for i in chunk] == list(range(count))
+    sizes = [len(c) for c in chunks]
+    assert all(size > 0 for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # the last ones are the smallest
+    if count >= 1000:
+        assert sizes[-2] <= 4 < sizes[0]  # the workers finish within a few specs of each other

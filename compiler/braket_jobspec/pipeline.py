@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .cache import Cache, Stored
 from .context import Context, EnvironmentLayers, ProjectConfig, check_context, find_config, parse_config
@@ -252,12 +252,9 @@ class Project:
         from . import canonical, toml_reader, yaml_reader  # noqa: F401
 
         canonical.preload()
-        rest = items[1:]
-        # Contiguous chunks keep a folder's specs (which often share a source) together;
-        # small ones keep the last chunk, which the caller waits for, short. Workers send
-        # each result back as text (request and manifest), all a caller of many specs uses.
-        size = max(1, -(-len(rest) // (workers * _CHUNKS_PER_WORKER)))
-        chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
+        # Workers send each result back as text (request and manifest), all a caller of many
+        # specs uses.
+        chunks = _chunks(items[1:], workers)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(self.settings, write)
@@ -275,7 +272,25 @@ def _written(result: Result, write: Writer | None) -> Result:
     return result
 
 
-_CHUNKS_PER_WORKER = 16
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], workers: int) -> list[list[T]]:
+    """Contiguous chunks, each a share of what is left: large first, small last.
+
+    Contiguous, so that a folder's specs (which often share a source) stay together; ever
+    smaller, so that the workers run out of work at nearly the same moment.
+    """
+    chunks, start = [], 0
+    while start < len(items):
+        size = max(_SMALLEST_CHUNK, (len(items) - start) // (workers * _SHARES_PER_WORKER))
+        chunks.append(items[start : start + size])
+        start += size
+    return chunks
+
+
+_SHARES_PER_WORKER = 4
+_SMALLEST_CHUNK = 4
 _PER_WORKER = 50  # below this many specs per core, forking costs more than it saves
 _MAX_WORKERS = 8
 _worker_project: Project | None = None
