@@ -14,6 +14,7 @@ pointers cut out are kept in Document.dropped, and later stages stay silent abou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 from .diagnostics import Diagnostic, Severity
@@ -42,6 +43,11 @@ class Document:
 
     A plain class, not a dataclass: the records made at every start are NamedTuples or
     plain classes, so that the dataclasses module (and inspect, 10 ms) need not be imported.
+
+    A reader may give, for the source map or the number texts, a function that finds them:
+    it is called the first time they are read, which for the source map of a valid spec is
+    mostly never (no diagnostic to place). The TOML reader does so for both, as tomli keeps
+    no positions; the YAML reader for the source map, whose positions it keeps as numbers.
     """
 
     def __init__(
@@ -49,27 +55,50 @@ class Document:
         file: str,
         format: Format,
         data: dict[str, Any],
-        source_map: SourceMap,
-        number_texts: dict[str, str] | None = None,
+        source_map: SourceMap | Callable[[], SourceMap],
+        number_texts: dict[str, str] | Callable[[SourceMap], dict[str, str]] | None = None,
         text: str = "",
         dropped: frozenset[str] = frozenset(),
     ) -> None:
         self.file = file
         self.format = format
         self.data = data
-        self.source_map = source_map
-        # The source text of numeric scalars, by pointer: `1.10` loads as 1.1, and only the
-        # text can tell the user that the string sent will be "1.1".
-        self.number_texts: dict[str, str] = {} if number_texts is None else number_texts
+        self._source_map = source_map
+        self._number_texts = {} if number_texts is None else number_texts
         # The decoded file, for placing a diagnostic on one character of a value.
         self.text = text
         # Pointers whose values the loader refused (and reported): left out of data.
         self.dropped = dropped
 
+    @property
+    def source_map(self) -> SourceMap:
+        if not isinstance(self._source_map, SourceMap):
+            self._source_map = self._source_map()
+        return self._source_map
+
+    @property
+    def number_texts(self) -> dict[str, str]:
+        """The source text of numeric scalars, by pointer.
+
+        `1.10` loads as 1.1, and only the text can tell the user that the string sent will be "1.1".
+        """
+        if not isinstance(self._number_texts, dict):
+            self._number_texts = self._number_texts(self.source_map)
+        return self._number_texts
+
+    def _found(self) -> dict[str, Any]:
+        """Every field, with the source map and number texts found."""
+        fields = dict(vars(self))
+        fields["_source_map"], fields["_number_texts"] = self.source_map, self.number_texts
+        return fields
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and vars(other) == vars(self)
+        return type(other) is type(self) and isinstance(other, Document) and other._found() == self._found()
 
     __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self._found()  # a pickled document carries what was found, not how to find it
 
     def is_dropped(self, pointer: str) -> bool:
         """True when pointer or one of its ancestors was cut out by the loader."""
@@ -208,6 +237,8 @@ def _line_ending_warnings(text: str, file: str) -> list[Diagnostic]:
     A file with CRLF endings throughout is fine (a Windows checkout) and positions are
     unaffected; a mix makes diffs noisy and multi-line strings differ by platform.
     """
+    if "\r" not in text:  # LF throughout (or no line break): the usual file, told without a loop
+        return []
     first: str | None = None
     line = 1
     for m in _LINE_END.finditer(text):

@@ -7,7 +7,9 @@ from typing import NamedTuple
 
 
 def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+    if "~" in token or "/" in token:  # rare: two searches cost less than two replacements
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
 
 
 def unescape(token: str) -> str:
@@ -16,8 +18,13 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: str | int) -> str:
     """Extend a pointer by reference tokens: join("/a", "b/c") == "/a/b~1c"."""
-    if len(tokens) == 1:  # the common case, without a generator
-        return f"{base}/{escape(str(tokens[0]))}"
+    if len(tokens) == 1:  # the common case (a loader joins every key and index), inlined
+        token = tokens[0]
+        if type(token) is not str:
+            token = str(token)
+        if "~" in token or "/" in token:
+            token = token.replace("~", "~0").replace("/", "~1")
+        return f"{base}/{token}"
     return base + "".join("/" + escape(str(t)) for t in tokens)
 
 

@@ -16,8 +16,10 @@ import contextlib
 from . import pointer as ptr
 from .pointer import SourceMap, Span
 
-_BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_BARE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_BARE = frozenset(_BARE_CHARS)
 _SPACE = " \t"
+_BLANK = frozenset(" \t\n\r")
 _SCALAR_END = frozenset(",]}#\n\r")
 
 
@@ -35,7 +37,11 @@ class _Scanner:
         self.pos = 0
         self.smap = SourceMap()
         self.smap.values[""] = Span(1, 1)
-        self.lines = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.lines = [0]  # the offset where each line starts
+        end = text.find("\n")
+        while end >= 0:
+            self.lines.append(end + 1)
+            end = text.find("\n", end + 1)
         self.array_tables: dict[str, int] = {}
 
     # -- positions -----------------------------------------------------------------
@@ -65,13 +71,17 @@ class _Scanner:
 
     def skip_blank(self) -> None:
         """Spaces, newlines and comments (inside arrays and, in TOML 1.1, inline tables)."""
-        while self.pos < len(self.text):
-            self.skip_space()
-            self.skip_comment()
-            if self.peek() in ("\n", "\r") and self.peek():
-                self.pos += 1
+        text, pos = self.text, self.pos
+        while pos < len(text):
+            char = text[pos]
+            if char in _BLANK:
+                pos += 1
+            elif char == "#":
+                end = text.find("\n", pos)
+                pos = len(text) if end < 0 else end
             else:
-                return
+                break
+        self.pos = pos
 
     def skip_line(self) -> None:
         end = self.text.find("\n", self.pos)
@@ -81,21 +91,66 @@ class _Scanner:
 
     def document(self) -> None:
         table: list[str] = []
+        table_pointer = ""
         while self.pos < len(self.text):
             self.skip_blank()
             if self.pos >= len(self.text):
                 return
             before = self.pos
-            if self.peek(2) == "[[":
+            if self.text.startswith("[[", before):
                 table = self.header(2)
-            elif self.peek() == "[":
+                table_pointer = ptr.from_path(table)
+            elif self.text.startswith("[", before):
                 table = self.header(1)
-            else:
+                table_pointer = ptr.from_path(table)
+            elif not self.simple_line(table_pointer):
                 self.keyval(table)
             self.skip_space()
             self.skip_comment()
             if self.pos == before:
                 raise _Stop
+
+    def simple_line(self, table: str) -> bool:
+        """`bare_key = value`, the value a one-line string without escapes or a scalar: most lines of a spec.
+
+        Placed here, as keyval would place it, with a few searches of the line instead of a
+        step per character; False (and nothing done) for any other line.
+        """
+        text, start = self.text, self.pos
+        eol = text.find("\n", start)
+        if eol < 0:
+            eol = len(text)
+        key, equals, rest = text[start:eol].partition("=")
+        name = key.rstrip(_SPACE)
+        if not equals or not name or name.strip(_BARE_CHARS):
+            return False  # no key, or a dotted, quoted or odd one
+        written = rest.lstrip(_SPACE)
+        value = eol - len(written)
+        char = written[:1]
+        if char == '"' or char == "'":
+            close = written.find(char, 1)
+            if close < 0 or written.startswith(char * 3) or (char == '"' and "\\" in written[:close]):
+                return False  # a multi-line string, or escapes: keyval reads them
+            end = value + close + 1
+            tail = written[close + 1 :].lstrip(_SPACE)
+        elif char == "[" or char == "{":
+            return False
+        else:  # a scalar ends where a comment starts, or at a CR; ",]}" would end it in an array
+            scalar = written.partition("#")[0].partition("\r")[0]
+            if "," in scalar or "]" in scalar or "}" in scalar:
+                return False
+            end = value + len(scalar.rstrip(_SPACE))
+            tail = written[len(scalar) :]
+        if tail and tail[0] != "#" and tail[0] != "\r":
+            return False  # more on the line
+        # What keyval leaves, and the document loop's skip_space and skip_comment after it.
+        self.pos = eol if tail[:1] == "#" else eol - len(tail)
+        line = bisect.bisect_right(self.lines, start)
+        offset = self.lines[line - 1] - 1  # column = offset in the text - offset
+        here = f"{table}/{name}"  # a bare key has nothing to escape
+        self.smap.keys[here] = Span(line, start - offset, line, start + len(name) - offset)
+        self.smap.values[here] = Span(line, value - offset, line, end - offset)
+        return True
 
     def header(self, brackets: int) -> list[str]:
         self.pos += brackets
@@ -264,6 +319,8 @@ class _Stop(Exception):
 
 def _decode_string(token: str) -> str:
     """The value of a quoted key, decoded by tomli itself (escapes are TOML's, not Python's)."""
+    if "\\" not in token and len(token) >= 2 and token[-1] == token[0] and token.count(token[0]) == 2:
+        return token[1:-1]  # two quotes and no escape: the text between them is the key
     import tomli
 
     try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import pointer as ptr
@@ -47,6 +49,16 @@ def read_toml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
                 hint='a spec needs at least `device = "..."` and `source_module = "..."`; see specs/ for examples',
             )
         ]
+    numbers = _numbers_if_plain(data)
+    if numbers is not None:
+        # Nothing to report: positions are found when something asks for them (a later
+        # diagnostic, explain), and so are the texts of the numbers, if there are any
+        # (request reads them for each hyperparameter).
+        located = functools.partial(locate_toml, text)
+        texts: dict[str, str] | Callable[[SourceMap], dict[str, str]] = {}
+        if numbers:
+            texts = functools.partial(_number_texts, text, numbers)
+        return Document(file, "toml", data, located, texts, text), []
     smap = locate_toml(text)
     diags: list[Diagnostic] = []
     dropped: set[str] = set()
@@ -76,6 +88,51 @@ def _syntax_error(exc: Any, text: str, file: str) -> Diagnostic:
         col = len(source) - len(source.lstrip()) + 1
         message += " (a key or table is defined twice)"
     return Diagnostic(file, line, col, "E130", message, hint=hint)
+
+
+def _numbers_if_plain(data: dict[str, Any]) -> list[tuple[str | int, ...]] | None:
+    """The paths of the numbers in data, in document order; None when _check_values has something to say.
+
+    The same walk as _check_values, without pointers or positions: on a file it finds
+    nothing in, it is all the loader does, and the positions of the numbers are looked up
+    only when their texts are asked for.
+    """
+    numbers: list[tuple[str | int, ...]] = []
+    nodes = 0
+    todo: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while todo:
+        value, path = todo.pop()
+        nodes += 1
+        kind = type(value)
+        if nodes > MAX_NODES or len(path) > MAX_DEPTH:
+            return None
+        if kind is str or kind is bool:
+            continue
+        if kind is dict:
+            todo.extend((v, (*path, k)) for k, v in reversed(value.items()))
+        elif kind is list:
+            todo.extend((v, (*path, i)) for i, v in reversed(list(enumerate(value))))
+        elif kind is int or (kind is float and math.isfinite(value)):
+            numbers.append(path)
+        else:  # a date or time, NaN or infinity (or a type tomli does not make): reported there
+            return None
+    return numbers
+
+
+def _number_texts(text: str, numbers: list[tuple[str | int, ...]], smap: SourceMap) -> dict[str, str]:
+    """The source text of the numbers that _numbers_if_plain found, placed by smap."""
+    lines = text.split("\n")
+    number_texts: dict[str, str] = {}
+    for path in numbers:
+        pointer = ptr.from_path(path)
+        span = smap.values.get(pointer)
+        # As _source: the text of a one-line value.
+        if span is None or span.end_line != span.line or not span.end_col or span.line > len(lines):
+            continue
+        source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
+        if source:
+            number_texts[pointer] = source
+    return number_texts
 
 
 def _check_values(

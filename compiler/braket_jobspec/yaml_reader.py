@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.events import (
@@ -22,6 +22,7 @@ from ruamel.yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
 )
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.tag import Tag
@@ -51,15 +52,17 @@ _MAX_INT_DIGITS = 4000  # Python refuses to convert longer digit strings
 _NODE_TAG = Tag(suffix=_STR)  # the constructors below read only a node's value
 
 
-def _libyaml() -> bool:
+def _libyaml() -> Any:
+    """libyaml's parser (ruamel.yaml.clib), or None when it is not installed."""
     try:
-        import ruamel.yaml.cyaml  # noqa: F401  (libyaml's CParser, as _libyaml_events takes it)
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:
-        return False
-    return True
+        return None
+    return CParser
 
 
-_HAS_LIBYAML = _libyaml()
+_CPARSER = _libyaml()  # imported once: an import statement costs a microsecond at every file
+_HAS_LIBYAML = _CPARSER is not None
 
 
 # What the libyaml path resolves and constructs, by scalar text: the same for every file, as
@@ -92,6 +95,162 @@ def _libyaml_events(text: str) -> Iterator[Any]:
         parser.dispose()
 
 
+# What a plain scalar (no tag) resolves and constructs to, by its text: the tag, the value,
+# and whether the value is a number (whose text is kept). _BAIL: a text the _Reader refuses
+# (a date, NaN, an integer too long, a merge key...), so a file holding it is left to it.
+_PLAIN: dict[str, tuple[str, Any, bool]] = {}
+_BAIL = ("", None, False)  # compared by identity
+
+
+def _plain_scalar(text: str) -> tuple[str, Any, bool]:
+    entry = _PLAIN.get(text)
+    if entry is None:
+        if len(_PLAIN) > _MEMO_LIMIT:
+            _PLAIN.clear()
+        resolver, constructor = _libyaml_helpers()
+        tag = resolver.resolve(ScalarNode, text, (True, False))
+        tag = str(tag.suffix) if tag.handle is None else str(tag)
+        entry = _BAIL
+        if tag == _STR:
+            entry = (tag, text, False)
+        elif tag in _SCALAR_TAGS and not (tag == _CORE + "int" and len(text) > _MAX_INT_DIGITS):
+            try:
+                value = getattr(constructor, f"construct_yaml_{tag.replace(_CORE, '')}")(
+                    ScalarNode(_NODE_TAG, text, None, None)
+                )
+            except Exception:  # the _Reader says what is wrong with it
+                value = None
+            else:
+                if not (isinstance(value, float) and not math.isfinite(value)):
+                    entry = (tag, value, isinstance(value, (int, float)) and not isinstance(value, bool))
+        _PLAIN[text] = entry
+    return entry
+
+
+def _read_plain(text: str) -> tuple[dict[str, Any], Callable[[], SourceMap], dict[str, str]] | None:
+    """The data, positions and number texts of a file with nothing to report, read from libyaml's events.
+
+    What the _Reader does on such a file, without its steps for the unusual: None at the
+    first tag, anchor, alias, duplicate or non-string key, empty value, date, NaN, second
+    document, or mapping too deep or too large, and on a parser error, so that the _Reader
+    reads that file (and says what is wrong with it).
+    """
+    parser = _CPARSER(text)
+    try:
+        return _plain_events(parser.get_event)
+    except Exception:  # a parser error, mostly: the _Reader reports it
+        return None
+    finally:
+        parser.dispose()
+
+
+def _plain_events(get: Any) -> tuple[dict[str, Any], Callable[[], SourceMap], dict[str, str]] | None:
+    # Where each value and key starts and ends (0-based line and column of each), as four
+    # numbers in one flat list, by the index of the first: made spans only if asked for
+    # (_spans), and no object kept per value meanwhile (which would bring the garbage
+    # collector's next pass closer). A collection's place is set when it starts, its
+    # numbers when it ends.
+    values: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    places: list[int] = []
+    numbers: dict[str, str] = {}
+    root: dict[str, Any] | None = None
+    # The open collection: the container, its pointer, whether it is a mapping, and in a
+    # mapping, the key whose value comes next (None: a key comes next) and that value's pointer.
+    container: Any = None
+    pointer = ""
+    in_map = False
+    key: str | None = None
+    here = ""
+    stack: list[tuple[Any, str, bool, Any]] = []  # the enclosing collections, with the start mark of each child
+    nodes = documents = 0
+    memo = _PLAIN.get
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is ScalarEvent:
+            nodes += 1
+            if nodes > MAX_NODES or event.anchor is not None or event.ctag is not None or container is None:
+                return None
+            value = event.value
+            if event.implicit[0]:  # plain
+                if value == "" and not event.style:
+                    return None
+                entry = memo(value) or _plain_scalar(value)
+                if entry is _BAIL:
+                    return None
+                tag, data, number = entry
+            else:  # quoted or a block: a non-specific tag, which is a string (YAML 1.2, 6.9.1)
+                tag, data, number = _STR, value, False
+            if in_map and key is None:
+                if tag != _STR or value in container:
+                    return None
+                key = value
+                here = f"{pointer}/{value}" if "~" not in value and "/" not in value else ptr.join(pointer, value)
+                keys[here] = len(places)
+                start, end = event.start_mark, event.end_mark
+                places += (start.line, start.column, end.line, end.column)
+                continue
+            if not in_map:
+                here = f"{pointer}/{len(container)}"
+            values[here] = len(places)
+            start, end = event.start_mark, event.end_mark
+            places += (start.line, start.column, end.line, end.column)
+            if number:
+                numbers[here] = value
+            if in_map:
+                container[key] = data
+                key = None
+            else:
+                container.append(data)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            values[pointer] = len(places)
+            start, end = stack[-1][3], event.end_mark
+            places += (start.line, start.column, end.line, end.column)
+            container, pointer, in_map, _ = stack.pop()
+            key = None
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            nodes += 1
+            if nodes > MAX_NODES or event.anchor is not None or event.ctag is not None or len(stack) >= MAX_DEPTH:
+                return None
+            new: Any = {} if kind is MappingStartEvent else []
+            if container is None:
+                if root is not None or kind is not MappingStartEvent:
+                    return None
+                root = new
+                here = ""
+            elif in_map:
+                if key is None:
+                    return None
+                container[key] = new
+            else:
+                here = f"{pointer}/{len(container)}"
+                container.append(new)
+            values[here] = -1
+            stack.append((container, pointer, in_map, event.start_mark))
+            container, pointer, in_map, key = new, here, kind is MappingStartEvent, None
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                return None
+        elif kind is AliasEvent:
+            return None
+        elif event is None or kind is StreamEndEvent:
+            break
+    if root is None or documents != 1:
+        return None
+    return root, functools.partial(_spans, values, keys, places), numbers
+
+
+def _spans(values: dict[str, int], keys: dict[str, int], places: list[int]) -> SourceMap:
+    """The source map of the positions _plain_events kept: 1-based, as the _Reader makes it."""
+
+    def span(at: int) -> Span:
+        return Span(places[at] + 1, places[at + 1] + 1, places[at + 2] + 1, places[at + 3] + 1)
+
+    return SourceMap({p: span(at) for p, at in values.items()}, {p: span(at) for p, at in keys.items()})
+
+
 class _Abandon(Exception):
     """Stop reading: what is left cannot be read safely or meaningfully."""
 
@@ -100,7 +259,8 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     text = _neutralize_directives(text, file, diags)
     text = _replace_unprintable(text, file, diags)
-    bomb = _BRACKET_RUN.search(text)
+    # A run needs more brackets than MAX_DEPTH; counting them costs a tenth of the search.
+    bomb = _BRACKET_RUN.search(text) if text.count("[") + text.count("{") > MAX_DEPTH else None
     if bomb is not None:
         # The parser looks ahead through a run of opening brackets (each may start a key)
         # at a cost that grows with the square of the run: refuse before parsing.
@@ -124,7 +284,12 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
         # so every diagnostic keeps the same words and positions whichever is installed.
         # Files with tabs go to the pure parser, which refuses some that libyaml reads, and
         # so do files with an empty value or without a final newline, where the two
-        # parsers place values (or the ends of mappings) differently.
+        # parsers place values (or the ends of mappings) differently. _read_plain reads
+        # the usual file (no tag, anchor or anything to report) in one tight loop; the
+        # rest goes through the _Reader on libyaml's events, then the pure parser.
+        quick = _read_plain(text)
+        if quick is not None:
+            return Document(file, "yaml", quick[0], quick[1], quick[2], text, frozenset()), []
         fast = _Reader(text, file, pure=False)
         try:
             fast.run()
@@ -208,6 +373,8 @@ def _kind(value: object) -> str:
 
 def _neutralize_directives(text: str, file: str, diags: list[Diagnostic]) -> str:
     """Report each %-directive and turn it into a comment, so the file is still read as YAML 1.2."""
+    if "%" not in text:  # the usual file, told at the cost of a byte search
+        return text
 
     def replace(m: re.Match[str]) -> str:
         line = text.count("\n", 0, m.start()) + 1
