@@ -145,11 +145,15 @@ def write_atomic(path: Path, text: str) -> bool:
     return True
 
 
-def existing_outputs(out_dir: Path, given: Sequence[Path]) -> set[Path]:
-    """The output files a run over folders answers for: all under out_dir.
+def existing_outputs(out_dir: Path, given: Sequence[Path]) -> list[str]:
+    """The output files a run over folders answers for: every .json under out_dir (POSIX paths).
 
     A run over single spec files answers only for their own outputs, so it finds no extra ones.
     """
     if not any(g.is_dir() for g in given) or not out_dir.is_dir():
-        return set()
-    return set(out_dir.rglob("*.json"))
+        return []
+    found = []
+    for folder, _, names in os.walk(out_dir):
+        posix = folder.replace(os.sep, "/")
+        found += [f"{posix}/{name}" for name in names if name.endswith(".json")]
+    return found

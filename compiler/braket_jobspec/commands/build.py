@@ -277,32 +277,38 @@ def find_drift(
 
     expected: dict[str, str] = {}  # by POSIX path
     failed: set[str] = set()
+    base = out_dir.as_posix()
+    folders: dict[str, Path] = {}  # a manifest locates the project root from its folder
     for target, result in zip(targets, results, strict=True):
-        request_path, manifest_path = target.request_path(out_dir), target.manifest_path(out_dir)
+        request, manifest = f"{base}/{target.stem}.json", f"{base}/{target.stem}.manifest.json"
         if result.ok:
-            expected[request_path.as_posix()] = result.request_json()
-            expected[manifest_path.as_posix()] = result.manifest_json(request_path.parent)
+            sub = target.stem.rpartition("/")[0]
+            folder = folders.get(sub)
+            if folder is None:
+                folder = folders[sub] = out_dir / sub if sub else out_dir
+            expected[request] = result.request_json()
+            expected[manifest] = result.manifest_json(folder)
         else:
-            failed.update((request_path.as_posix(), manifest_path.as_posix()))
+            failed.update((request, manifest))
     hint = "run `jobspec compile` and commit the result"
     out: list[Diagnostic] = []
     for shown, text in expected.items():
         try:
-            with open(shown, encoding="utf-8") as handle:
+            with open(shown, "rb") as handle:
                 current = handle.read()
         except FileNotFoundError:
             out.append(
                 Diagnostic(shown, 0, 0, "E801", "missing: its spec compiles to a file that is not there", hint=hint)
             )
             continue
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             out.append(Diagnostic(shown, 0, 0, "E801", f"unreadable: {exc}", hint=hint))
             continue
-        if current != text:
+        if current != text.encode("utf-8"):
             out.append(
                 Diagnostic(
                     shown,
-                    _first_difference(current, text),
+                    _first_difference(current.decode("utf-8", "replace"), text),
                     1,
                     "E802",
                     "stale: differs from what its spec compiles to",
@@ -310,10 +316,9 @@ def find_drift(
                 )
             )
     written = {t.stem.split("/", 1)[0] for t in targets if "/" in t.stem}
-    others = [out_dir / name for name in environments if name not in written]
-    for path in existing_outputs(out_dir, given):
-        shown = path.as_posix()
-        if shown not in expected and shown not in failed and not any(o in path.parents for o in others):
+    others = tuple(f"{base}/{name}/" for name in environments if name not in written)
+    for shown in existing_outputs(out_dir, given):
+        if shown not in expected and shown not in failed and not shown.startswith(others):
             out.append(
                 Diagnostic(
                     shown,
