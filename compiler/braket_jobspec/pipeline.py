@@ -7,6 +7,7 @@ project around a spec (its config, root and context) is resolved by a Project, o
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import sys
@@ -256,11 +257,17 @@ class Project:
         # specs uses.
         chunks = _chunks(items[1:], workers)
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(self.settings, write)
-        ) as pool:
-            for chunk in pool.map(_compile_chunk, chunks):
-                yield from chunk
+        # Frozen, what the workers inherit is never scanned by their collector, which would
+        # otherwise write to (and so copy) every page of it.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start_worker, initargs=(self.settings, write)
+            ) as pool:
+                for chunk in pool.map(_compile_chunk, chunks):
+                    yield from chunk
+        finally:
+            gc.unfreeze()
 
 
 Writer = Callable[[Result], int]
