@@ -6,22 +6,17 @@ so `jobspec compile` never pays for boto3, and `--help` for nothing at all.
 
 from __future__ import annotations
 
+import argparse
 import gc
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
 
-# Start-up imports and a compile make many small objects and almost no cycles: collecting
-# every 700 allocations (the default) cost a tenth of a one-spec compile, 2% of a large one.
-gc.set_threshold(20_000, 10, 10)
-
-import argparse  # noqa: E402
-import importlib  # noqa: E402
-import os  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from typing import NoReturn  # noqa: E402
-
-from . import __version__  # noqa: E402
-from .commands import COMMANDS, MODULES  # noqa: E402
-from .commands.common import EXIT_FAILED, EXIT_USAGE, UsageError  # noqa: E402
+from . import __version__
+from .commands import COMMANDS, MODULES
+from .commands.common import EXIT_FAILED, EXIT_USAGE, UsageError
 
 DESCRIPTION = """\
 Amazon Braket hybrid jobs as reviewed files.
@@ -85,9 +80,12 @@ def run() -> NoReturn:
     """The `jobspec` program: main(), then an exit that skips the interpreter's teardown.
 
     A command that returned has finished its work: its files are closed, its workers
-    joined. Tearing the interpreter down (a full garbage collection, then every module
+    joined. Tearing the interpreter down (full garbage collections, then every module
     freed) would only add a tenth to a one-spec compile, more after many specs.
     """
+    # The stages' imports and a compile make many small objects and almost no cycles:
+    # collecting every 700 allocations (the default) cost about 2% of a compile.
+    gc.set_threshold(20_000, 10, 10)
     code = main()
     try:
         sys.stdout.flush()
