@@ -196,3 +196,35 @@ def test_a_file_with_something_to_report_is_placed_at_once() -> None:
     assert [(d.code, d.line) for d in diags] == [("E119", text.split("\n").index("when = 1979-05-27") + 1)]
     assert "/hyperparameters/when" in doc.dropped
     assert doc.number_texts == {"/hyperparameters/rate": "1.10", "/hyperparameters/steps": "1_000"}
+
+
+@pytest.mark.parametrize(
+    ("hyperparameters", "scans", "warned"),
+    [
+        ('rate = "1.10"', 0, False),  # only strings: nothing to compare with its text
+        ("rate = 1.10", 1, True),  # a number sent as "1.1": its text is looked up, and differs
+        ("rate = 1.5", 1, False),
+    ],
+)
+def test_a_compile_looks_for_positions_only_for_numeric_hyperparameters(
+    project: Any, monkeypatch: pytest.MonkeyPatch, hyperparameters: str, scans: int, warned: bool
+) -> None:
+    from helpers import compile_file
+
+    calls: list[str] = []
+
+    def counting(text: str) -> SourceMap:
+        calls.append(text)
+        return locate_toml(text)
+
+    monkeypatch.setattr(toml_reader, "locate_toml", counting)
+    project.source()
+    spec = project.spec(
+        'device = "local:braket/braket_sv"\nsource_module = "algo.py"\n'
+        f"[instance_config]\nvolumeSizeInGb = 40\n[hyperparameters]\n{hyperparameters}\n",
+        "job.toml",
+    )
+    result = compile_file(spec)
+    assert result.ok, [str(d) for d in result.diagnostics]
+    assert len(calls) == scans
+    assert any(d.code == "W401" for d in result.diagnostics) == warned

@@ -621,7 +621,10 @@ class _Builder:
             pointer = ptr.join("/hyperparameters", key)
             out[key] = str(value)
             self.origin(ptr.join("/hyperParameters", key), "spec", pointer)
-            text = self.doc.number_texts.get(pointer)
+            # Only a number can be written otherwise than it is sent (and asking for the texts
+            # of numbers makes a TOML reader find every position).
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            text = self.doc.number_texts.get(pointer) if number else None
             if text is not None and text != out[key]:
                 self.error(
                     pointer,
