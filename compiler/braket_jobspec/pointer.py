@@ -18,13 +18,8 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: str | int) -> str:
     """Extend a pointer by reference tokens: join("/a", "b/c") == "/a/b~1c"."""
-    if len(tokens) == 1:  # the common case (a loader joins every key and index), inlined
-        token = tokens[0]
-        if type(token) is not str:
-            token = str(token)
-        if "~" in token or "/" in token:
-            token = token.replace("~", "~0").replace("/", "~1")
-        return f"{base}/{token}"
+    if len(tokens) == 1:  # the common case, without a generator
+        return f"{base}/{escape(str(tokens[0]))}"
     return base + "".join("/" + escape(str(t)) for t in tokens)
 
 

@@ -85,9 +85,7 @@ def _libyaml_helpers() -> tuple[Any, Any]:
 
 def _libyaml_events(text: str) -> Iterator[Any]:
     """libyaml's parser on its own (ruamel's YAML object makes a new loader class per file)."""
-    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
-
-    parser = CParser(text)
+    parser = _CPARSER(text)
     try:
         while parser.check_event():
             yield parser.get_event()
@@ -102,14 +100,18 @@ _PLAIN: dict[str, tuple[str, Any, bool]] = {}
 _BAIL = ("", None, False)  # compared by identity
 
 
+def _tag_text(tag: Tag) -> str:
+    """A resolved tag as text: a full tag is in its suffix (str() would decode it again, slowly)."""
+    return str(tag.suffix) if tag.handle is None else str(tag)
+
+
 def _plain_scalar(text: str) -> tuple[str, Any, bool]:
     entry = _PLAIN.get(text)
     if entry is None:
         if len(_PLAIN) > _MEMO_LIMIT:
             _PLAIN.clear()
         resolver, constructor = _libyaml_helpers()
-        tag = resolver.resolve(ScalarNode, text, (True, False))
-        tag = str(tag.suffix) if tag.handle is None else str(tag)
+        tag = _tag_text(resolver.resolve(ScalarNode, text, (True, False)))
         entry = _BAIL
         if tag == _STR:
             entry = (tag, text, False)
@@ -827,9 +829,7 @@ class _Reader:
         key = (event.value, event.implicit)
         resolved = self.resolved.get(key)
         if resolved is None:
-            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
-            # A resolved tag is a full tag in its suffix; str() would decode it again, slowly.
-            resolved = self.resolved[key] = str(tag.suffix) if tag.handle is None else str(tag)
+            resolved = self.resolved[key] = _tag_text(self.resolver.resolve(ScalarNode, event.value, event.implicit))
         return resolved
 
     def construct(self, event: Any, tag: str) -> Any:
