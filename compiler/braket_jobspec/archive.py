@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import canonical
+from . import canonical, files
 
 # Left out of every archive: caches that differ between machines and runs (the SDK's
 # own entry-point check writes __pycache__ into the source folder before tarring it).
@@ -105,7 +105,7 @@ class Tree:
                     tar.addfile(info)
                     continue
                 assert member.path is not None
-                data = _read(member.path)
+                data = files.read(member.path)
                 if hashlib.sha256(data).hexdigest() != member.sha256:
                     raise SourceError(f"{member.name} changed while it was being archived")
                 info.size = len(data)
@@ -181,11 +181,6 @@ def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
 def inside(path: str, folder: str) -> bool:
     """path is folder or below it (both resolved); by text, as Path.parents builds a path per level."""
     return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as stream:
-        return stream.read()
 
 
 # O_NONBLOCK: a FIFO found where a file was listed must not hang the compile.

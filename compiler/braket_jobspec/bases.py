@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import files
 from . import pointer as ptr
 from .context import EnvironmentLayers, Layer
 from .diagnostics import Diagnostic, Severity
@@ -162,7 +163,7 @@ class _Chain:
             return None, path
         display = _display_of(doc.file, target)
         try:
-            raw = resolved.read_bytes()
+            raw = files.read(resolved)
         except OSError as exc:
             self.error(doc, "/extends", "E151", f"cannot read base {target!r}: {exc.strerror or exc}")
             return None, path

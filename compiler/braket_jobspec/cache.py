@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from . import files
 from .diagnostics import Diagnostic
 
 FOLDER = ".jobspec-cache"
@@ -147,12 +148,10 @@ class Cache:
 
     def _lookup(self, key: str) -> Stored | None:
         try:
-            with open(self._path("index", key), "rb") as handle:
-                index = json.loads(handle.read())
+            index = json.loads(files.read(self._path("index", key)))
             fp = self.fingerprint(key, index["deps"])
             path = self._path("entry", fp)
-            with open(path, "rb") as handle:
-                raw = handle.read()
+            raw = files.read(path)
         except (OSError, ValueError, KeyError, TypeError):
             return None
         stored = _parse(raw)
@@ -182,8 +181,7 @@ class Cache:
         entry = json.dumps(header, sort_keys=True, ensure_ascii=True).encode() + b"\n" + b"".join(blobs.values())
         index_path = self._path("index", key)
         try:
-            with open(index_path, "rb") as handle:
-                previous = json.loads(handle.read()).get("entry")
+            previous = json.loads(files.read(index_path)).get("entry")
         except (OSError, ValueError, AttributeError):
             previous = None
         try:

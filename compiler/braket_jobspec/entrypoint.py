@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from . import files
 from .archive import Member
 
 _MODULE_PART = re.compile(r"^[^\s.:]+$")
@@ -71,8 +72,7 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
     member = members[path]
     assert member.path is not None
     try:
-        with open(member.path, "rb") as stream:
-            tree = ast.parse(stream.read(), filename=path)
+        tree = ast.parse(files.read(member.path), filename=path)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return Problem(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from . import files
 from .context import CONFIG_NAME, find_config, parse_config
 from .loader import format_of
 
@@ -115,9 +116,8 @@ def write_atomic(path: Path, text: str) -> bool:
     data = text.encode("utf-8")
     target = os.fspath(path)
     try:
-        with open(target, "rb") as current:
-            if current.read() == data:
-                return False
+        if files.read(target) == data:
+            return False
     except OSError:
         pass
     # A temporary name of this process's own beside the target; created 0666 less the

@@ -16,6 +16,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from . import files
 from .cache import Cache, Stored
 from .context import Context, EnvironmentLayers, ProjectConfig, check_context, find_config, parse_config
 from .diagnostics import Diagnostic, has_errors
@@ -373,7 +374,7 @@ def compile_spec(
         diags.append(Diagnostic(display, 0, 0, "E104", "unknown spec format", hint="name it .yaml, .yml or .toml"))
         return Result(spec, display, diags)
     try:
-        raw = spec.read_bytes()
+        raw = files.read(spec)
     except OSError as exc:
         diags.append(Diagnostic(display, 0, 0, "E105", f"cannot read the spec: {exc.strerror or exc}"))
         return Result(spec, display, diags)

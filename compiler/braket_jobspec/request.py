@@ -15,7 +15,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
-from . import archive, entrypoint, images
+from . import archive, entrypoint, files, images
 from . import pointer as ptr
 from .canonical import digest
 from .context import Context
@@ -692,8 +692,7 @@ class InputFile(NamedTuple):
 
     @classmethod
     def read(cls, path: str, rel: str) -> InputFile:
-        with open(path, "rb") as stream:
-            data = stream.read()
+        data = files.read(path)
         return cls(path, rel, len(data), hashlib.sha256(data).hexdigest())
 
 

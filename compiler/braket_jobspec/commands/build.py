@@ -272,6 +272,7 @@ def find_drift(
 
     Files under out_dir/<env>/ of the given environments belong to `--env` builds: not extra.
     """
+    from .. import files
     from ..diagnostics import Diagnostic
     from ..outputs import existing_outputs
 
@@ -294,8 +295,7 @@ def find_drift(
     out: list[Diagnostic] = []
     for shown, text in expected.items():
         try:
-            with open(shown, "rb") as handle:
-                current = handle.read()
+            current = files.read(shown)
         except FileNotFoundError:
             out.append(
                 Diagnostic(shown, 0, 0, "E801", "missing: its spec compiles to a file that is not there", hint=hint)
