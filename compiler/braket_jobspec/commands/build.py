@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -164,7 +165,10 @@ def compile_targets(
     project = Project(base._replace(environment=environment, cache=not getattr(args, "no_cache", True)))
     if build is None:
         return targets, project.compile_each([(t.spec, None) for t in targets])
-    return targets, project.compile_each([(t.spec, t.request_path(build.out_dir).parent) for t in targets], write)
+    from ..outputs import output_folders
+
+    folders = output_folders(targets, build.out_dir)
+    return targets, project.compile_each([(t.spec, f) for t, f in zip(targets, folders, strict=True)], write)
 
 
 def run_compile(args: argparse.Namespace) -> int:
@@ -197,25 +201,27 @@ def run_compile(args: argparse.Namespace) -> int:
 
 def _writer(targets: Sequence[Target], out_dir: Path) -> Writer:
     """Writes an ok result's request and manifest (atomically, only when they changed)."""
-    from ..outputs import write_atomic
+    from ..outputs import output_folders, write_atomic
 
-    request_paths = {t.spec: t.request_path(out_dir) for t in targets}
-    manifest_paths = {t.spec: t.manifest_path(out_dir) for t in targets}
+    places: dict[Path, tuple[Path, str, str]] = {}  # spec: its output folder, request and manifest
+    for target, folder in zip(targets, output_folders(targets, out_dir), strict=True):
+        stem = os.path.join(folder, target.stem.rpartition("/")[2])
+        places[target.spec] = (folder, f"{stem}.json", f"{stem}.manifest.json")
 
     def write(result: Result) -> int:
         if not result.ok:
             return 0  # a spec with errors keeps its previous outputs
-        request_path, manifest_path = request_paths[result.spec], manifest_paths[result.spec]
+        folder, request_path, manifest_path = places[result.spec]
         try:
             written = write_atomic(request_path, result.request_json())
-            return written + write_atomic(manifest_path, result.manifest_json(request_path.parent))
+            return written + write_atomic(manifest_path, result.manifest_json(folder))
         except OSError as exc:
             from ..diagnostics import Diagnostic
 
-            failed = manifest_path if manifest_path.name in str(exc.filename) else request_path
+            failed = manifest_path if os.path.basename(manifest_path) in str(exc.filename) else request_path
             result.diagnostics.append(
                 Diagnostic(
-                    failed.as_posix(),
+                    Path(failed).as_posix(),
                     0,
                     0,
                     "E807",
@@ -274,19 +280,15 @@ def find_drift(
     """
     from .. import files
     from ..diagnostics import Diagnostic
-    from ..outputs import existing_outputs
+    from ..outputs import existing_outputs, output_folders
 
     expected: dict[str, str] = {}  # by POSIX path
     failed: set[str] = set()
     base = out_dir.as_posix()
-    folders: dict[str, Path] = {}  # a manifest locates the project root from its folder
-    for target, result in zip(targets, results, strict=True):
+    # A manifest locates the project root from its folder.
+    for target, result, folder in zip(targets, results, output_folders(targets, out_dir), strict=True):
         request, manifest = f"{base}/{target.stem}.json", f"{base}/{target.stem}.manifest.json"
         if result.ok:
-            sub = target.stem.rpartition("/")[0]
-            folder = folders.get(sub)
-            if folder is None:
-                folder = folders[sub] = out_dir / sub if sub else out_dir
             expected[request] = result.request_json()
             expected[manifest] = result.manifest_json(folder)
         else:
