@@ -136,46 +136,56 @@ def _excluder(patterns: tuple[str, ...]) -> Callable[[str, str], bool]:
 
 def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
     """The members of the archive of source (a resolved file or folder), every file hashed."""
-    skip = _excluder((*DEFAULT_EXCLUDES, *excludes))
-    members: list[Member] = []
     top = str(source)
-
-    def add_file(real: str, arcname: str) -> None:
-        data, mode = _read_regular(real, arcname)
-        executable = 0o755 if mode & stat.S_IXUSR else 0o644
-        members.append(Member(arcname, False, len(data), executable, hashlib.sha256(data).hexdigest(), real))
-
-    def walk(folder: str, arcname: str, relpath: str, active: tuple[str, ...]) -> None:
-        members.append(Member(arcname, True))
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            name = entry.name
-            rel = f"{relpath}/{name}" if relpath else name
-            if skip(rel, name):
-                continue
-            # The entry's type comes with the folder listing: no stat for a plain file or folder.
-            if entry.is_symlink():
-                real = os.path.realpath(entry.path)
-                if not os.path.exists(real):
-                    raise SourceError(f"{rel}: broken symlink")
-                if not inside(real, top):
-                    raise SourceError(f"{rel}: symlink points outside the source folder ({real})")
-                is_dir = os.path.isdir(real)
-            else:
-                real, is_dir = entry.path, entry.is_dir(follow_symlinks=False)
-            if is_dir:
-                if real in active:
-                    raise SourceError(f"{rel}: symlink loop")
-                walk(real, f"{arcname}/{name}", rel, (*active, real))
-            else:
-                add_file(real, f"{arcname}/{name}")
-
-    if source.is_dir():
-        walk(top, source.name, "", (top,))
-    else:
-        add_file(top, source.name)
+    if not source.is_dir():
+        return Tree((_file_member(top, source.name),))
+    members: list[Member] = []
+    _walk(members, _excluder((*DEFAULT_EXCLUDES, *excludes)), top, top, source.name, "", (top,))
     return Tree(tuple(members))
+
+
+# Module functions, not closures inside scan: a closure that calls itself is a reference
+# cycle, which keeps what it sees alive until the collector runs (and makes it run).
+def _walk(
+    members: list[Member],
+    skip: Callable[[str, str], bool],
+    top: str,
+    folder: str,
+    arcname: str,
+    relpath: str,
+    active: tuple[str, ...],
+) -> None:
+    """Add folder and what is below it, depth first in name order, as tarfile.add does."""
+    members.append(Member(arcname, True))
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        rel = f"{relpath}/{name}" if relpath else name
+        if skip(rel, name):
+            continue
+        # The entry's type comes with the folder listing: no stat for a plain file or folder.
+        if entry.is_symlink():
+            real = os.path.realpath(entry.path)
+            if not os.path.exists(real):
+                raise SourceError(f"{rel}: broken symlink")
+            if not inside(real, top):
+                raise SourceError(f"{rel}: symlink points outside the source folder ({real})")
+            is_dir = os.path.isdir(real)
+        else:
+            real, is_dir = entry.path, entry.is_dir(follow_symlinks=False)
+        if is_dir:
+            if real in active:
+                raise SourceError(f"{rel}: symlink loop")
+            _walk(members, skip, top, real, f"{arcname}/{name}", rel, (*active, real))
+        else:
+            members.append(_file_member(real, f"{arcname}/{name}"))
+
+
+def _file_member(real: str, arcname: str) -> Member:
+    data, mode = _read_regular(real, arcname)
+    executable = 0o755 if mode & stat.S_IXUSR else 0o644
+    return Member(arcname, False, len(data), executable, hashlib.sha256(data).hexdigest(), real)
 
 
 def inside(path: str, folder: str) -> bool:

@@ -92,41 +92,43 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
 def _top_level_names(tree: ast.Module) -> tuple[dict[str, str], bool]:
     """Names bound at module level ('callable' for def/class), and whether there may be more."""
     names: dict[str, str] = {}
+    return names, _visit(tree.body, names)
+
+
+# Module functions, not closures: a closure that calls itself is a reference cycle, which
+# keeps the whole syntax tree alive until the collector runs.
+def _visit(body: list[ast.stmt], names: dict[str, str]) -> bool:
+    """Add the names body binds; True when it may bind any name (import *, module __getattr__)."""
     open_ended = False
-
-    def bind(target: ast.expr) -> None:
-        if isinstance(target, ast.Name):
-            names.setdefault(target.id, "value")
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                bind(elt)
-
-    def visit(body: list[ast.stmt]) -> None:
-        nonlocal open_ended
-        for stmt in body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names[stmt.name] = "callable"
-                if stmt.name == "__getattr__":
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[stmt.name] = "callable"
+            open_ended |= stmt.name == "__getattr__"
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                _bind(target, names)
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            _bind(stmt.target, names)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                if alias.name == "*":
                     open_ended = True
-            elif isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    bind(target)
-            elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-                bind(stmt.target)
-            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                for alias in stmt.names:
-                    if alias.name == "*":
-                        open_ended = True
-                    else:
-                        names.setdefault(alias.asname or alias.name.split(".")[0], "value")
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
-                # Conditional definitions (try/except ImportError fallbacks, platform checks)
-                # are still top-level bindings once the module has run.
-                for block in _blocks(stmt):
-                    visit(block)
+                else:
+                    names.setdefault(alias.asname or alias.name.split(".")[0], "value")
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            # Conditional definitions (try/except ImportError fallbacks, platform checks)
+            # are still top-level bindings once the module has run.
+            for block in _blocks(stmt):
+                open_ended |= _visit(block, names)
+    return open_ended
 
-    visit(tree.body)
-    return names, open_ended
+
+def _bind(target: ast.expr, names: dict[str, str]) -> None:
+    if isinstance(target, ast.Name):
+        names.setdefault(target.id, "value")
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            _bind(elt, names)
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:

@@ -514,43 +514,45 @@ class _Builder:
         if os.path.isfile(top):
             self.reads.append(top)
             return [InputFile.read(top, "")]
-        files: list[InputFile] = []
-
-        def walk(folder: str, prefix: str) -> None:
-            self.reads.append(folder)
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_symlink():  # read as what it points to, if that is a file in the folder
-                    real = os.path.realpath(entry.path)
-                    if not archive.inside(real, top):
-                        self.error(
-                            pointer,
-                            "E411",
-                            f"input {channel!r}: {rel} is a symlink out of the input folder",
-                            "copy the file into the folder, or make it a channel of its own",
-                        )
-                    elif os.path.isfile(real):
-                        self.reads.append(entry.path)
-                        files.append(InputFile.read(entry.path, rel))
-                elif entry.is_file(follow_symlinks=False):
-                    self.reads.append(entry.path)
-                    files.append(InputFile.read(entry.path, rel))
-            for entry in entries:  # then the sub-folders, depth first, as os.walk goes
-                if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, f"{prefix}{entry.name}/")
-
-        walk(top, "")
-        if not files:
+        found: list[InputFile] = []
+        self.walk_inputs(top, top, "", found, pointer, channel)
+        if not found:
             self.error(
                 pointer,
                 "E412",
                 f"input {channel!r} folder has no files",
                 "the job would start with an empty channel; add data or remove the channel",
             )
-        files.sort(key=lambda f: f.rel)
-        return files
+        found.sort(key=lambda f: f.rel)
+        return found
+
+    def walk_inputs(
+        self, top: str, folder: str, prefix: str, found: list[InputFile], pointer: str, channel: str
+    ) -> None:
+        """Read folder's files into found, then its sub-folders', depth first, as os.walk goes."""
+        self.reads.append(folder)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_symlink():  # read as what it points to, if that is a file in the folder
+                real = os.path.realpath(entry.path)
+                if not archive.inside(real, top):
+                    self.error(
+                        pointer,
+                        "E411",
+                        f"input {channel!r}: {rel} is a symlink out of the input folder",
+                        "copy the file into the folder, or make it a channel of its own",
+                    )
+                elif os.path.isfile(real):
+                    self.reads.append(entry.path)
+                    found.append(InputFile.read(entry.path, rel))
+            elif entry.is_file(follow_symlinks=False):
+                self.reads.append(entry.path)
+                found.append(InputFile.read(entry.path, rel))
+        for entry in entries:
+            if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
+                self.walk_inputs(top, entry.path, f"{prefix}{entry.name}/", found, pointer, channel)
 
     def derive_stamp(self, region: str, bucket: str, source: dict[str, Any], inputs: list[dict[str, Any]]) -> str:
         """A stamp from content: the same inputs give the same paths, a changed source new ones."""
