@@ -189,6 +189,41 @@ def test_callables_bound_conditionally_or_by_import_are_accepted(project: Projec
     assert request_of(project.spec(f"device: {SV1}\nsource_module: algo.py\nentry_point: algo:run\n"))
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        "for run in [print]:\n    pass\n",  # any top-level binding, in any block
+        "while True:\n    def run():\n        pass\n    break\n",
+        "try:\n    pass\nexcept* ValueError:\n    pass\nelse:\n    def run():\n        pass\n",
+        "match 1:\n    case 1:\n        def run():\n            pass\n",
+        "with open(__file__) as run:\n    pass\n",
+        "def __getattr__(name):\n    return print\n",
+        "__getattr__ = lambda name: print\n",
+        "from os.path import *\n",
+        "# -*- coding: latin-1 -*-\nlabel = '\xe9'\ndef run():\n    pass\n",
+    ],
+)
+def test_every_top_level_binding_counts(project: Project, module: str) -> None:
+    project.root.joinpath("algo.py").write_bytes(module.encode("latin-1"))
+    assert request_of(project.spec(f"device: {SV1}\nsource_module: algo.py\nentry_point: algo:run\n"))
+
+
+@pytest.mark.parametrize(
+    ("module", "needle"),
+    [
+        ("print(run)\ndef main():\n    pass\n", "defines no top-level 'run'; callables defined there: main"),
+        ("def outer():\n    global run\n    run = 1\n", "defines no top-level 'run'"),
+        ("def f(:\n    pass\n", "has a syntax error on line 1"),
+        ("def f():\n    nonlocal run\n", "has a syntax error on line 2: no binding for nonlocal 'run'"),
+        ("x = " + "-" * 200_000 + "1\n", "nested too deeply for Python's parser"),
+    ],
+)
+def test_modules_the_container_cannot_take_run_from(project: Project, module: str, needle: str) -> None:
+    project.write("algo.py", module)
+    (error,) = errors_of(project.spec(f"device: {SV1}\nsource_module: algo.py\nentry_point: algo:run\n"))
+    assert needle in f"{error.message}; {error.hint}"
+
+
 @pytest.mark.parametrize("uri", ["s3://bucket/src/source.tar.gz", "s3://bucket/SRC.TAR.GZ"])
 def test_s3_source_is_used_as_is(project: Project, uri: str) -> None:
     request = request_of(project.spec(f"device: {SV1}\nsource_module: {uri}\nentry_point: algo:main\n"))
