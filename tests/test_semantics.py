@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import io
+import json
+import os
+import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -212,6 +217,7 @@ def test_every_top_level_binding_counts(project: Project, module: str) -> None:
     ("module", "needle"),
     [
         ("print(run)\ndef main():\n    pass\n", "defines no top-level 'run'; callables defined there: main"),
+        ("squares = [run * run for run in range(3)]\n", "defines no top-level 'run'"),  # a comprehension's own
         ("def outer():\n    global run\n    run = 1\n", "defines no top-level 'run'"),
         ("def f(:\n    pass\n", "has a syntax error on line 1"),
         ("def f():\n    nonlocal run\n", "has a syntax error on line 2: no binding for nonlocal 'run'"),
@@ -545,3 +551,48 @@ def test_spec_is_not_mutated_and_compiles_twice_the_same(project: Project) -> No
     path = spec(project, "hyperparameters:\n  a: 1\n")
     assert compile_file(path).request_json() == compile_file(path).request_json()
     assert CTX.stamp == "1700000000000"
+
+
+COMPREHENSION_CASES = {
+    "[run for run in []]\n": False,
+    "{run: 1 for run in []}\n": False,
+    "def run():\n    pass\n[run for run in []]\n": True,
+    "[run for run in []]\nrun = print\n": True,
+    "for run in []:\n    pass\n": True,
+}
+
+
+def _python(version: str) -> str | None:
+    """A working interpreter of that version: on PATH, or one that pyenv installed."""
+    pattern = os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")
+    for candidate in [shutil.which(f"python{version}"), *sorted(glob.glob(pattern))]:
+        if candidate and subprocess.run([candidate, "-c", "pass"], capture_output=True, timeout=60).returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("version", ["3.12", "3.13"])
+def test_comprehension_variables_bind_nothing_on_pythons_that_inline_comprehensions(version: str) -> None:
+    # Since Python 3.12 (PEP 709) a comprehension's variable shows in the module's symbol
+    # table as assigned; this runtime (3.11) keeps it in a scope of its own, so the
+    # check is run under the newer interpreter itself.
+    interpreter = _python(version)
+    if interpreter is None:
+        pytest.skip(f"no Python {version} here: only 3.12 and later inline comprehensions (PEP 709)")
+    script = (
+        "import json, symtable, sys\n"
+        "from braket_jobspec.entrypoint import _binds\n"
+        "cases = json.loads(sys.argv[1])\n"
+        "print(json.dumps({m: _binds(symtable.symtable(m.encode(), 'm.py', 'exec'), 'run') for m in cases}))\n"
+    )
+    compiler = Path(__file__).resolve().parents[1] / "compiler"
+    done = subprocess.run(
+        [interpreter, "-c", script, json.dumps(list(COMPREHENSION_CASES))],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(compiler)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == COMPREHENSION_CASES

@@ -109,7 +109,21 @@ def _binds(table: symtable.SymbolTable, name: str) -> bool:
         symbol = table.lookup(name)
     except KeyError:
         return False
-    return symbol.is_assigned() or symbol.is_imported()
+    return (symbol.is_assigned() or symbol.is_imported()) and not _comprehension_only(symbol)
+
+
+# CPython's flag for a name bound only as a comprehension's variable. Since 3.12 (PEP 709)
+# comprehensions are inlined and their variables appear in the module's table as assigned,
+# though they never bind there; a name the module also binds itself does not carry it.
+# Python 3.14 names it Symbol.is_comp_iter(); before, it is only in the symbol's flags.
+_DEF_COMP_ITER = 2 << 8
+
+
+def _comprehension_only(symbol: symtable.Symbol) -> bool:
+    public = getattr(symbol, "is_comp_iter", None)
+    if public is not None:
+        return bool(public())
+    return bool(getattr(symbol, "_Symbol__flags", 0) & _DEF_COMP_ITER)
 
 
 def _top_level_names(tree: ast.Module) -> tuple[dict[str, str], bool]:
