@@ -72,6 +72,23 @@ def peer_python(venv: Path) -> Path:
     return python
 
 
+def file_creation(folder: Path, count: int) -> float:
+    """Seconds to create count files of an output's size as outputs are (a temporary name,
+    renamed), in one process: what the file system charges for writes at this moment. On
+    these machines it grows several-fold for minutes after many files were deleted, and
+    with it a compile that writes all its outputs."""
+    folder.mkdir(parents=True)
+    data = b"x" * 2500
+    start = time.perf_counter()
+    for i in range(count):
+        sub = folder / f"d{i % 40}"
+        sub.mkdir(exist_ok=True)
+        tmp = sub / f".f{i}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(sub / f"f{i}.json")
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=1000, help="specs in the main tree (default 1000)")
@@ -104,6 +121,9 @@ def main() -> int:
         report("one spec, cold compile: wall", f"{wall * 1000:.0f} ms")
         report("one spec, cold compile: peak memory", f"{mem:.0f} MiB")
         report("one spec, peer validation: wall", f"{pwall * 1000:.0f} ms")
+
+        creation = file_creation(work / "probe", 2 * args.n)
+        report(f"file system: {2 * args.n} output-sized files created, one process", f"{creation:.2f} s")
 
         # Each run of ours writes every output into a folder of its own: a whole compile, no
         # cache. The peer validates the same files, in turns with ours.
