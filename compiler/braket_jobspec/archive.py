@@ -198,18 +198,12 @@ _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getatt
 
 
 def _read_regular(path: str, arcname: str) -> tuple[bytes, int]:
-    """A regular file's bytes and mode: open, fstat, one read (readall() stats and reads twice)."""
+    """A regular file's bytes and mode, as files.read reads them, refusing anything else."""
     fd = os.open(path, _READ_FLAGS)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise SourceError(f"{arcname.partition('/')[2] or arcname}: not a regular file or folder")
-        data = os.read(fd, info.st_size + 1)
-        if len(data) != info.st_size:  # it changed size since fstat, or is larger than one read gives
-            chunks = [data]
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        return data, info.st_mode
+        return files.read_open(fd, info.st_size), info.st_mode
     finally:
         os.close(fd)

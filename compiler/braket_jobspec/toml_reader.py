@@ -125,12 +125,8 @@ def _number_texts(text: str, numbers: list[tuple[str | int, ...]], smap: SourceM
     number_texts: dict[str, str] = {}
     for path in numbers:
         pointer = ptr.from_path(path)
-        span = smap.values.get(pointer)
-        # As _source: the text of a one-line value.
-        if span is None or span.end_line != span.line or not span.end_col or span.line > len(lines):
-            continue
-        source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
-        if source:
+        source = _source(lines, smap, pointer)
+        if source is not None:
             number_texts[pointer] = source
     return number_texts
 
@@ -151,6 +147,7 @@ def _check_values(
         line, col, end_line, end_col = (span.line, span.col, span.end_line, span.end_col) if span else (1, 1, 0, 0)
         diags.append(Diagnostic(file, line, col, code, message, pointer, hint=hint, end_line=end_line, end_col=end_col))
 
+    lines = text.split("\n")
     nodes = 0
     todo: list[tuple[Any, str, Any, int]] = [(data, "", None, 0)]
     while todo:
@@ -182,7 +179,7 @@ def _check_values(
             error(pointer, "E119", f"{shown!r} is read as a date or time, not a string", f'quote it: "{shown}"')
             refused = True
         elif isinstance(value, float) and not math.isfinite(value):
-            written = _source(text, smap, pointer) or str(value)
+            written = _source(lines, smap, pointer) or str(value)
             error(
                 pointer,
                 "E120",
@@ -191,7 +188,7 @@ def _check_values(
             )
             refused = True
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            source = _source(text, smap, pointer)
+            source = _source(lines, smap, pointer)
             if source is not None:
                 number_texts[pointer] = source
         if refused:
@@ -202,12 +199,9 @@ def _check_values(
                 parent[int(ptr.split(pointer)[-1])] = None
 
 
-def _source(text: str, smap: SourceMap, pointer: str) -> str | None:
-    """The text of a one-line value, as written."""
+def _source(lines: list[str], smap: SourceMap, pointer: str) -> str | None:
+    """The text of a one-line value, as written (lines: the file's, split at "\\n")."""
     span = smap.values.get(pointer)
-    if span is None or span.end_line != span.line or not span.end_col:
-        return None
-    lines = text.split("\n", span.line)
-    if len(lines) < span.line:
+    if span is None or span.end_line != span.line or not span.end_col or span.line > len(lines):
         return None
     return lines[span.line - 1][span.col - 1 : span.end_col - 1] or None
