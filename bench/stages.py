@@ -31,10 +31,13 @@ def main() -> int:
     args = parser.parse_args()
     os.chdir(args.tree)
 
-    from braket_jobspec import canonical, entrypoint, loader, validate
-    from braket_jobspec.outputs import discover
-    from braket_jobspec.pipeline import Project, Settings
-    from braket_jobspec.request import Memo, Options, build_request
+    from braket_jobspec import canonical
+    from braket_jobspec import check as validate
+    from braket_jobspec import load as loader
+    from braket_jobspec.compile import Project, Settings
+    from braket_jobspec.compile.outputs import discover
+    from braket_jobspec.sdk import entrypoint
+    from braket_jobspec.sdk.builder import Memo, Options, build_request
 
     targets = discover([Path("specs")])
     place = Project(Settings())._place(targets[0].spec.parent)

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from braket_jobspec.context import Context
+from braket_jobspec.compile import Result, compile_spec
+from braket_jobspec.config import Context
 from braket_jobspec.diagnostics import Diagnostic
-from braket_jobspec.pipeline import Result, compile_spec
-from braket_jobspec.request import Options
+from braket_jobspec.sdk.builder import Options
 
 CTX = Context(region="us-west-2", account_id="123456789012", stamp="1700000000000")
 

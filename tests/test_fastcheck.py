@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from braket_jobspec import fastcheck
-from braket_jobspec.validate import REQUEST_SCHEMA, SPEC_SCHEMA, schema
+from braket_jobspec.check import REQUEST_SCHEMA, SPEC_SCHEMA, fastcheck, schema
 from conftest import REPO
 from test_properties import specs
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from braket_jobspec.cli import main
-from braket_jobspec.loader import MAX_DEPTH, load, locate_toml
+from braket_jobspec.load import MAX_DEPTH, load, locate_toml
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = ["--region", "us-west-2", "--account-id", "123456789012", "--stamp", "1700000000000"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from braket_jobspec import pipeline
-from braket_jobspec.outputs import discover
-from braket_jobspec.pipeline import Project, Settings
+from braket_jobspec import compile as pipeline
+from braket_jobspec.compile import Project, Settings
+from braket_jobspec.compile.outputs import discover
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -95,7 +95,7 @@ def test_cache_hits_and_fresh_compiles_interleave_in_order(
 @pytest.mark.parametrize("count", [0, 1, 5, 99, 999, 5000])
 @pytest.mark.parametrize("workers", [2, 3, 8])
 def test_chunks_cover_every_item_in_order_and_shrink(count: int, workers: int) -> None:
-    from braket_jobspec.pipeline import _chunks
+    from braket_jobspec.compile import _chunks
 
     chunks = _chunks(list(range(count)), workers)
     assert [i for chunk in chunks for i in chunk] == list(range(count))

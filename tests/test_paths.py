@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from braket_jobspec import archive
-from braket_jobspec.request import Memo
+from braket_jobspec.sdk import archive
+from braket_jobspec.sdk.builder import Memo
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_excluded_matches_names_anywhere_and_paths_from_the_top() -> None:
 
 
 def test_discovery_finds_specs_as_a_walk_of_the_folder_reads_them(tmp_path: Path) -> None:
-    from braket_jobspec.outputs import discover
+    from braket_jobspec.compile.outputs import discover
 
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
-from braket_jobspec.context import Context
-from braket_jobspec.pipeline import compile_spec
-from braket_jobspec.request import Options
-from braket_jobspec.validate import REQUEST_SCHEMA, schema
+from braket_jobspec.check import REQUEST_SCHEMA, schema
+from braket_jobspec.compile import compile_spec
+from braket_jobspec.config import Context
+from braket_jobspec.sdk.builder import Options
 from test_request_schema import botocore_errors
 
 CTX = Context(region="us-west-2", account_id="123456789012")

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from braket_jobspec.cli import main
-from braket_jobspec.commands.common import emit
-from braket_jobspec.diagnostics import TITLES, Diagnostic
-from braket_jobspec.report import render_github, render_text, use_color
-from braket_jobspec.sarif import artifact_uri
+from braket_jobspec.cli.options import emit
+from braket_jobspec.diagnostics import Diagnostic
+from braket_jobspec.diagnostics.codes import CODES
+from braket_jobspec.diagnostics.render import render_github, render_text, use_color
+from braket_jobspec.diagnostics.sarif import artifact_uri
 
 CONTEXT = ["--region", "us-west-2", "--account-id", "123456789012", "--stamp", "1700000000000"]
 SPECS = {
@@ -223,7 +224,7 @@ def test_sarif_is_valid_sarif_2_1_0(project: Path) -> None:
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] == ("error" if result["ruleId"][0] == "E" else "warning")
-    assert {r["id"]: r["shortDescription"]["text"] for r in rules} == {c: TITLES[c] for c in (r["id"] for r in rules)}
+    assert {r["id"]: r["shortDescription"]["text"] for r in rules} == {r["id"]: CODES[r["id"]].title for r in rules}
     first = results[0]["locations"][0]["physicalLocation"]
     assert first == {
         "artifactLocation": {"uri": "bad%20name.yaml"},
@@ -250,7 +251,7 @@ def test_sarif_of_unplaced_and_empty_results(project: Path) -> None:
 
 
 def test_sarif_of_no_diagnostics_is_valid() -> None:
-    from braket_jobspec.sarif import render_sarif
+    from braket_jobspec.diagnostics.sarif import render_sarif
 
     log = json.loads(render_sarif([]))
     assert not list(sarif_validator().iter_errors(log))
@@ -276,49 +277,6 @@ def test_every_format_is_offered_by_the_cli(project: Path) -> None:
 # --------------------------------------------------------------------------- docs/diagnostics.md
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE = REPO / "compiler" / "braket_jobspec"
-# The compiler's own ranges; the codes of deploy, run, bases and diff are checked by their tests.
-COMPILER_CODE = re.compile(r"[EW](1[0-4]\d|[2-5]\d\d|80[1-3])")
-
-
-def doc_sections() -> dict[str, str]:
-    """Each `## CODE` / `### CODE` section of docs/diagnostics.md, by code."""
-    page = (REPO / "docs" / "diagnostics.md").read_text("utf-8")
-    parts = re.split(r"^(#{2,3} .*)$", page, flags=re.M)
-    sections: dict[str, str] = {}
-    for heading, body in zip(parts[1::2], parts[2::2], strict=True):
-        m = re.fullmatch(r"#{2,3} ([EW]\d{3})", heading.strip())
-        if m:
-            assert m.group(1) not in sections, f"{m.group(1)} is documented twice"
-            sections[m.group(1)] = body
-    return sections
-
-
-def source_codes() -> set[str]:
-    found: set[str] = set()
-    for path in PACKAGE.rglob("*.py"):
-        found.update(re.findall(r"[\"']([EW]\d{3})[\"']", path.read_text("utf-8")))
-    return found
-
-
-def test_every_compiler_code_is_documented_with_a_bad_and_a_fixed_example() -> None:
-    sections = doc_sections()
-    codes = {c for c in source_codes() if COMPILER_CODE.fullmatch(c)} | set(TITLES)
-    missing = sorted(codes - set(sections))
-    assert not missing, f"codes without a section in docs/diagnostics.md: {missing}"
-    for code in sorted(codes):
-        body = sections[code]
-        assert "Bad" in body and "Fixed" in body, f"{code}: the section needs a bad and a fixed example"
-
-
-def test_every_compiler_code_has_a_title() -> None:
-    untitled = sorted(c for c in source_codes() if COMPILER_CODE.fullmatch(c) and c not in TITLES)
-    assert not untitled, f"add these codes to diagnostics.TITLES: {untitled}"
-
-
-def test_no_documented_code_is_gone_from_the_source() -> None:
-    stale = sorted(set(doc_sections()) - source_codes())
-    assert not stale, f"documented but emitted nowhere: {stale}"
 
 
 def test_the_docs_describe_every_output_format() -> None:

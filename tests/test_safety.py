@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from braket_jobspec import credentials
+from braket_jobspec.check import credentials
 from braket_jobspec.cli import main
 
 CONTEXT = ["--region", "us-west-2", "--account-id", "123456789012", "--stamp", "1700000000000"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from braket_jobspec.context import Context
+from braket_jobspec.config import Context
 from conftest import Project
 from helpers import CTX, compile_file, errors_of, request_of
 
@@ -585,7 +585,7 @@ def test_comprehension_variables_bind_nothing_on_pythons_that_inline_comprehensi
         pytest.skip(f"no Python {version} here: only 3.12 and later inline comprehensions (PEP 709)")
     script = (
         "import json, symtable, sys\n"
-        "from braket_jobspec.entrypoint import _binds\n"
+        "from braket_jobspec.sdk.entrypoint import _binds\n"
         "cases = json.loads(sys.argv[1])\n"
         "print(json.dumps({m: _binds(symtable.symtable(m.encode(), 'm.py', 'exec'), 'run') for m in cases}))\n"
     )

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from braket_jobspec import credentials
-from braket_jobspec.cli import build_parser
-from braket_jobspec.commands import COMMANDS, MODULES
+from braket_jobspec.check import credentials
+from braket_jobspec.cli import COMMANDS, MODULES, build_parser
 from conftest import CONTEXT, Project
 
 
@@ -24,7 +23,7 @@ def registered(module: str) -> list[str]:
     import importlib
 
     subparsers = argparse.ArgumentParser().add_subparsers()
-    importlib.import_module(f"braket_jobspec.commands.{module}").register(subparsers)
+    importlib.import_module(f"braket_jobspec.cli.{module}").register(subparsers)
     return list(subparsers.choices)
 
 
@@ -51,11 +50,11 @@ def test_a_command_parsed_alone_says_what_it_says_among_all(command: str, capsys
 
 
 NOT_FOR_COMPILE = (
-    "braket_jobspec.fieldrules",  # formats in words: for refused values only
-    "braket_jobspec.suggest",
-    "braket_jobspec.commands.deploy",  # other commands
-    "braket_jobspec.commands.run",
-    "braket_jobspec.commands.diff",
+    "braket_jobspec.check.formats",  # formats in words: for refused values only
+    "braket_jobspec.diagnostics.words",
+    "braket_jobspec.cli.deploy",  # other commands
+    "braket_jobspec.cli.run",
+    "braket_jobspec.cli.diff",
     "importlib.resources",
     "zipfile",
     "decimal",
@@ -79,7 +78,7 @@ def test_compiling_one_valid_spec_imports_nothing_it_does_not_use(project: Proje
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=project.root, timeout=60)
     code, modules = json.loads(done.stderr.splitlines()[-1])  # after any diagnostics
     assert code == 0 and json.loads(done.stdout)["hyperParameters"] == {"lr": "0.1"}
-    assert "braket_jobspec.validate" in modules  # the probe does see the compile's imports
+    assert "braket_jobspec.check" in modules  # the probe does see the compile's imports
     loaded = [name for name in NOT_FOR_COMPILE if any(m == name or m.startswith(name + ".") for m in modules)]
     assert loaded == []
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braket_jobspec import pointer as ptr
-from braket_jobspec import toml_reader
-from braket_jobspec.loader import load
+from braket_jobspec.load import load
+from braket_jobspec.load import toml as toml_reader
+from braket_jobspec.load.toml_positions import locate_toml
 from braket_jobspec.pointer import SourceMap, Span
-from braket_jobspec.toml_positions import locate_toml
 
 tomli_w = pytest.importorskip("tomli_w", reason="tomli-w (dev extra) writes the TOML under test")
 

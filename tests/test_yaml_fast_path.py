@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from braket_jobspec import yaml_reader
+from braket_jobspec.load import yaml as yaml_reader
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = sorted([*(REPO / "specs").rglob("*.yaml"), *(REPO / "tests" / "bad").glob("*.yaml")])

@@ -1,8 +1,8 @@
-"""Generate compiler/braket_jobspec/fastcheck/_spec.py and _request.py from schema/.
+"""Generate compiler/braket_jobspec/check/fastcheck/_spec.py and _request.py from schema/.
 
 fastjsonschema (a dev dependency, pinned) writes the code; three changes are made to it,
 all in its first lines, so that importing it stays cheap at start-up:
-- its exception classes come from braket_jobspec.fastcheck, so that the package does not
+- its exception classes come from braket_jobspec.check.fastcheck, so that the package does not
   need fastjsonschema at run time;
 - its regular expressions are compiled when a document first reaches them, not all at
   import (fastcheck.Patterns);
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TARGET = REPO / "compiler" / "braket_jobspec" / "fastcheck"
+TARGET = REPO / "compiler" / "braket_jobspec" / "check" / "fastcheck"
 SCHEMAS = {"_spec": "jobspec.schema.json", "_request": "createjob-request.schema.json"}
 IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
 OUR_IMPORT = "from . import Decimal, JsonSchemaValueException, JsonSchemaValuesException, Patterns"

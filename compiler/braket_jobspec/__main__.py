@@ -1,3 +1,3 @@
-from .cli import run
+from braket_jobspec.cli import run
 
 run()

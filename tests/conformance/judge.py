@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from braket_jobspec import pointer as ptr
-from braket_jobspec.request import client_token
+from braket_jobspec.sdk.builder import client_token
 
 from .case import Case
 from .deviations import explain_rejection

@@ -6,10 +6,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from braket_jobspec.context import Context as OurContext
+from braket_jobspec.compile import Result, compile_spec
+from braket_jobspec.config import Context as OurContext
 from braket_jobspec.diagnostics import Diagnostic
-from braket_jobspec.pipeline import Result, compile_spec
-from braket_jobspec.request import Options
+from braket_jobspec.sdk.builder import Options
 
 from .case import Case
 
@@ -50,8 +50,8 @@ def run_ours_cli(case: Case, root: Path, spec: Path) -> OurRun:
     import io
     import json
 
-    from braket_jobspec import archive
     from braket_jobspec.cli import main
+    from braket_jobspec.sdk import archive
 
     # An empty project config at the case root: the nearest one wins, so no jobspec.toml
     # further up (in a shared temp folder, say) can add an environment.

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from braket_jobspec.deploy_s3 import Transfer
+from braket_jobspec.deploy.s3 import Transfer
 
 from .support import BUCKET, REGION, make_project, request_of
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from braket_jobspec.canonical import canonical_json
-from braket_jobspec.request import client_token
+from braket_jobspec.sdk.builder import client_token
 
 from .support import make_project, request_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from braket_jobspec.deploy_s3 import MIB, PROGRESS_MIN, Progress
+from braket_jobspec.deploy.s3 import MIB, PROGRESS_MIN, Progress
 
 
 class Terminal(io.StringIO):

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from braket_jobspec.deploy_watch import LOG_GROUP, Backoff, Followed, Watcher
+from braket_jobspec.deploy.watch import LOG_GROUP, Backoff, Followed, Watcher
 
 from .support import COMPILE_CONTEXT, REGION, make_project
 

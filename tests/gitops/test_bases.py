@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec.bases import merge, remove, to_pointer
+from braket_jobspec.load.bases import merge, remove, to_pointer
 
 from .support import SV1, Repo
 

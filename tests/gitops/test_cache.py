@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec import pipeline
-from braket_jobspec.cache import FOLDER, RACY_NS, Cache
+from braket_jobspec import compile as pipeline
+from braket_jobspec.compile.cache import FOLDER, RACY_NS, Cache
 from braket_jobspec.diagnostics import Diagnostic
 
 from .support import Repo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from braket_jobspec.diff import Change, compare
+from braket_jobspec.gitops.diff import Change, compare
 
 from .support import Repo
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from braket_jobspec.explain import field_name, leaves
+from braket_jobspec.gitops.explain import field_name, leaves
 
 from .support import Repo
 

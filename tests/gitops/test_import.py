@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec.loader import load
+from braket_jobspec.load import load
 
 from .support import Repo
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec.skeleton import installed_schema, schema_reference
+from braket_jobspec.gitops.init import installed_schema, schema_reference
 
 from .support import Repo
 

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from braket_jobspec.loader import load
-from braket_jobspec.spectext import modeline, render
+from braket_jobspec.gitops.spectext import modeline, render
+from braket_jobspec.load import load
 
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 scalar = st.one_of(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec.local_runner import HyperparameterError, bind_hyperparameters
+from braket_jobspec.localrun.bootstrap import HyperparameterError, bind_hyperparameters
 from run.runjobs import Jobs, read_json
 
 # A callable that records the arguments it got, with their types, into the results folder.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from braket_jobspec.local_s3 import channel_path
+from braket_jobspec.localrun.s3 import channel_path
 from run.runjobs import ENV_DUMP, Jobs, read_json
 
 moto_server = pytest.importorskip(

@@ -1,0 +1,359 @@
+"""A compiled job as the deployer takes it: the request, its manifest, and proof they still hold.
+
+Loading checks that the two files belong together and were not edited after compiling;
+verifying rebuilds the source archive and hashes every local input, so that what is
+uploaded is, byte for byte, what the manifest (and so the reviewer) saw. Nothing here
+talks to AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from braket_jobspec.diagnostics import Diagnostic
+
+MANIFEST_SUFFIX = ".manifest.json"
+RECOMPILE = "recompile (jobspec compile), review the new outputs and deploy those"
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """One object to put in S3: the source archive (held in memory) or a local input file."""
+
+    kind: str  # "source" | "input"
+    display: str  # the local path as people know it (repository-relative)
+    uri: str
+    size: int  # of an input: from the manifest; of the source archive: once packed (verify)
+    sha256: str  # hex digest, the same way
+    identity: str  # what the manifest pins: the input's sha256, the source's member digest
+    path: Path | None = None
+    data: bytes | None = None
+    channel: str | None = None
+    part_digests: tuple[bytes, ...] = ()  # SHA-256 of each part, once verified
+
+    def open(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return self.path.open("rb")
+
+    def checksum(self, part_size: int) -> str:
+        """The ChecksumSHA256 S3 reports for this object when uploaded with part_size parts.
+
+        A single PUT gives the digest of the bytes; a multipart upload the digest of the
+        parts' digests (S3 appends "-<parts>", compared separately).
+        """
+        if self.size <= part_size:
+            return base64.b64encode(bytes.fromhex(self.sha256)).decode()
+        return base64.b64encode(hashlib.sha256(b"".join(self.part_digests)).digest()).decode()
+
+    @property
+    def parts(self) -> int:
+        return max(1, len(self.part_digests))
+
+
+@dataclasses.dataclass(frozen=True)
+class Copy:
+    """An S3 source archive copied, server side, to the job's code location."""
+
+    source: str
+    dest: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointCopy:
+    """copy_checkpoints_from_job: every object under that job's checkpoint prefix, to ours."""
+
+    from_job: str
+    to: str
+
+
+@dataclasses.dataclass
+class Artifact:
+    path: Path
+    display: str
+    request: dict[str, Any]
+    manifest: dict[str, Any]
+    root: Path
+    uploads: list[Upload]
+    copies: list[Copy]
+    checkpoint_copy: CheckpointCopy | None
+
+    @property
+    def job_name(self) -> str:
+        return str(self.request["jobName"])
+
+    @property
+    def client_token(self) -> str:
+        return str(self.request["clientToken"])
+
+    @property
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = self.manifest.get("context") or {}
+        return context
+
+    @property
+    def region(self) -> str:
+        return str(self.context["region"])
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the job was compiled for: the context's, else the role's."""
+        account = self.context.get("account_id")
+        if account:
+            return str(account)
+        fields = str(self.request.get("roleArn", "")).split(":")
+        return fields[4] if len(fields) > 5 and fields[4].isdigit() else None
+
+    @property
+    def default_bucket(self) -> str | None:
+        bucket = self.context.get("default_bucket")
+        return str(bucket) if bucket else None
+
+    def error(self, code: str, message: str, hint: str = "", pointer: str = "") -> Diagnostic:
+        return Diagnostic(self.display, 0, 0, code, message, pointer, "error", hint)
+
+
+def request_path_of(path: Path) -> Path:
+    """build/x.manifest.json names the same artifact as build/x.json (so a shell glob is fine)."""
+    if path.name.endswith(MANIFEST_SUFFIX):
+        return path.with_name(path.name[: -len(MANIFEST_SUFFIX)] + ".json")
+    return path
+
+
+def manifest_path_of(request_path: Path) -> Path:
+    return request_path.with_name(request_path.name[: -len(".json")] + MANIFEST_SUFFIX)
+
+
+def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
+    """Read a request and its manifest; refuse a pair that does not belong together."""
+    from braket_jobspec.sdk.builder import MANIFEST_FORMAT, client_token
+
+    path = request_path_of(path)
+    display = path.as_posix()
+
+    def fail(message: str, hint: str = "", pointer: str = "") -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic(display, 0, 0, "E601", message, pointer, "error", hint)]
+
+    if not path.name.endswith(".json"):
+        return fail("not a compiled request (expected build/<name>.json)", "deploy the outputs of jobspec compile")
+    manifest_path = manifest_path_of(path)
+    try:
+        request = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return fail("no such file", "deploy the outputs of jobspec compile, e.g. build/<name>.json")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return fail(f"cannot read the request: {exc}")
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+    except FileNotFoundError:
+        return fail(f"its manifest {manifest_path.as_posix()} is missing", RECOMPILE)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return fail(f"cannot read the manifest {manifest_path.as_posix()}: {exc}")
+    if not isinstance(request, dict) or not isinstance(manifest, dict):
+        return fail("the request and its manifest must be JSON objects", RECOMPILE)
+    if manifest.get("format") != MANIFEST_FORMAT:
+        return fail(
+            f"manifest format {manifest.get('format')!r} is not {MANIFEST_FORMAT}",
+            "compile and deploy with the same version of jobspec",
+        )
+    try:
+        root = (manifest_path.parent / str(manifest["root"])).resolve()
+        region = manifest["context"]["region"]
+        source = manifest["source"]
+        script_uri = request["algorithmSpecification"]["scriptModeConfig"]["s3Uri"]
+        token = request["clientToken"]
+        checkpoint_uri = (request.get("checkpointConfig") or {}).get("s3Uri")
+    except (KeyError, TypeError) as exc:
+        return fail(f"the request or its manifest lacks {exc}", RECOMPILE)
+    if not region:
+        return fail("the manifest names no region", RECOMPILE)
+    # The clientToken is the digest of the rest of the request: a request edited by hand
+    # after compiling no longer matches it, and the service would see a token reused for
+    # another body.
+    if token != client_token(request):
+        return fail(
+            "the request was edited after it was compiled: its clientToken is not the digest of its content",
+            RECOMPILE,
+            "/clientToken",
+        )
+    if source.get("s3Uri") != script_uri:
+        return fail(
+            "the manifest uploads the source to another place than the request reads it from",
+            RECOMPILE,
+            "/algorithmSpecification/scriptModeConfig/s3Uri",
+        )
+    artifact = Artifact(path, display, request, manifest, root, [], [], None)
+    if source.get("kind") == "local":
+        from braket_jobspec.sdk.archive import digest
+
+        members = source.get("members")
+        if not isinstance(members, list):
+            return fail("the manifest lists no source members", RECOMPILE)
+        artifact.uploads.append(Upload("source", str(source["path"]), script_uri, 0, "", digest(members)))
+    elif source.get("kind") == "s3":
+        if source["uri"] != script_uri:
+            artifact.copies.append(Copy(str(source["uri"]), script_uri))
+    else:
+        return fail(f"unknown source kind {source.get('kind')!r} in the manifest", RECOMPILE)
+    channels = {c["channelName"]: c["dataSource"]["s3DataSource"]["s3Uri"] for c in request.get("inputDataConfig", [])}
+    for entry in manifest.get("inputs") or []:
+        prefix = channels.get(entry["channel"])
+        if prefix is None or not str(entry["s3Uri"]).startswith(prefix):
+            return fail(
+                f"the manifest uploads {entry['path']} outside its channel {entry['channel']!r} of the request",
+                RECOMPILE,
+            )
+        artifact.uploads.append(
+            Upload(
+                "input",
+                str(entry["path"]),
+                str(entry["s3Uri"]),
+                int(entry["size"]),
+                str(entry["sha256"]),
+                str(entry["sha256"]),
+                channel=str(entry["channel"]),
+            )
+        )
+    copy = manifest.get("checkpoint_copy")
+    if copy:
+        if copy.get("to") != checkpoint_uri:
+            return fail("the manifest copies checkpoints to another place than the request names", RECOMPILE)
+        artifact.checkpoint_copy = CheckpointCopy(str(copy["from_job"]), str(copy["to"]))
+    return artifact, []
+
+
+def load_all(paths: Sequence[Path]) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Every artifact named (each once, in the order given), or why some cannot be deployed."""
+    artifacts: list[Artifact] = []
+    diags: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for given in paths:
+        key = request_path_of(given).resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        artifact, more = load(given)
+        diags += more
+        if artifact is not None:
+            artifacts.append(artifact)
+    diags += conflicts(artifacts)
+    return artifacts, diags
+
+
+def conflicts(artifacts: Sequence[Artifact]) -> list[Diagnostic]:
+    """Two artifacts that would write different bytes to one object, or claim one job name."""
+    out: list[Diagnostic] = []
+    objects: dict[str, tuple[str, Artifact]] = {}
+    names: dict[tuple[str, str], Artifact] = {}
+    for artifact in artifacts:
+        for up in artifact.uploads:
+            earlier = objects.setdefault(up.uri, (up.identity, artifact))
+            if earlier[0] != up.identity:
+                out.append(
+                    artifact.error(
+                        "E604",
+                        f"{up.uri} would receive different content from {earlier[1].display}",
+                        "give the jobs different code_location or input paths, or deploy them one at a time",
+                    )
+                )
+        key = (artifact.region, artifact.job_name)
+        other = names.setdefault(key, artifact)
+        if other is not artifact and other.client_token != artifact.client_token:
+            out.append(
+                artifact.error(
+                    "E604",
+                    f"job name {artifact.job_name!r} is also used by {other.display}",
+                    "a job name is used once per region: give the specs different job_name values",
+                    "/jobName",
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _read_parts(stream: IO[bytes], part_size: int) -> Iterator[bytes]:
+    while chunk := stream.read(part_size):
+        yield chunk
+
+
+def digest_parts(stream: IO[bytes], part_size: int) -> tuple[str, int, tuple[bytes, ...]]:
+    """(sha256 hex, size, SHA-256 of each part) of a stream, read once."""
+    whole = hashlib.sha256()
+    size = 0
+    parts: list[bytes] = []
+    for chunk in _read_parts(stream, part_size):
+        whole.update(chunk)
+        size += len(chunk)
+        parts.append(hashlib.sha256(chunk).digest())
+    return whole.hexdigest(), size, tuple(parts)
+
+
+def verify(artifact: Artifact, part_size: int) -> list[Diagnostic]:
+    """Rebuild the source archive and hash each input; replace the uploads by verified ones."""
+    diags: list[Diagnostic] = []
+    verified: list[Upload] = []
+    for up in artifact.uploads:
+        checked = (
+            _verify_source(artifact, up, part_size) if up.kind == "source" else _verify_input(artifact, up, part_size)
+        )
+        if isinstance(checked, Diagnostic):
+            diags.append(checked)
+        else:
+            verified.append(checked)
+    if not diags:
+        artifact.uploads = verified
+    return diags
+
+
+def _verify_source(artifact: Artifact, up: Upload, part_size: int) -> Upload | Diagnostic:
+    from braket_jobspec.sdk import archive
+
+    source = artifact.manifest["source"]
+    folder = artifact.root / up.display
+    try:
+        tree = archive.scan(folder.resolve(strict=True), tuple(source.get("excludes") or ()))
+        changes = tree.differences(source.get("members") or [])
+        data = b"" if changes else tree.pack()
+    except (OSError, RuntimeError, archive.SourceError) as exc:
+        return artifact.error(
+            "E602",
+            f"the source changed since it was compiled: cannot archive {up.display}: {exc}",
+            RECOMPILE,
+        )
+    if changes:
+        return artifact.error(
+            "E602", f"the source changed since it was compiled: recompile and review ({changes})", RECOMPILE
+        )
+    sha, size, parts = digest_parts(io.BytesIO(data), part_size)
+    return dataclasses.replace(up, data=data, size=size, sha256=sha, part_digests=parts)
+
+
+def _verify_input(artifact: Artifact, up: Upload, part_size: int) -> Upload | Diagnostic:
+    path = artifact.root / up.display
+    try:
+        with path.open("rb") as stream:
+            sha, size, parts = digest_parts(stream, part_size)
+    except OSError as exc:
+        return artifact.error(
+            "E603",
+            f"input {up.display} of channel {up.channel!r} cannot be read: {exc.strerror or exc}",
+            RECOMPILE,
+        )
+    if sha != up.sha256 or size != up.size:
+        return artifact.error(
+            "E603",
+            f"the source changed since it was compiled: recompile and review (input {up.display} "
+            f"of channel {up.channel!r} differs: {size} bytes, sha256 {sha[:12]}…, compiled {up.sha256[:12]}…)",
+            RECOMPILE,
+        )
+    return dataclasses.replace(up, path=path, part_digests=parts)

@@ -1,0 +1,170 @@
+"""Which files are specs, where their outputs go, and writing them without tearing."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from braket_jobspec import files
+from braket_jobspec.config import CONFIG_NAME, find_config, parse_config
+from braket_jobspec.load import format_of
+
+_NOT_SPECS = {CONFIG_NAME, "pyproject.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+_SKIP_DIRS = {"__pycache__", "node_modules", ".venv", "venv", "build", "dist"}
+
+
+class Target(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
+    """A spec and the stem of its outputs, relative to the output folder (e.g. `sub/x`)."""
+
+    spec: Path
+    stem: str
+
+
+def output_folders(targets: Sequence[Target], out_dir: Path) -> list[Path]:
+    """Each target's output folder: out_dir, or the folder under it that mirrors the spec's.
+
+    One Path per folder, not three per spec: this runs before the workers start, where
+    every millisecond is spent on one core while the other waits.
+    """
+    made: dict[str, Path] = {}
+    folders = []
+    for target in targets:
+        sub = target.stem.rpartition("/")[0]
+        folder = made.get(sub)
+        if folder is None:
+            folder = made[sub] = out_dir / sub if sub else out_dir
+        folders.append(folder)
+    return folders
+
+
+class DiscoveryError(Exception):
+    """Paths that name no specs, or specs whose outputs would collide."""
+
+
+def discover(paths: Sequence[Path]) -> list[Target]:
+    """Spec files of the given files and folders; a folder's sub-folders are mirrored."""
+    targets: list[Target] = []
+    for given in paths:
+        if given.is_file():
+            if format_of(given.name) is None:
+                raise DiscoveryError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
+            targets.append(Target(given, given.name.rsplit(".", 1)[0]))
+        elif given.is_dir():
+            for spec, rel in _walk(given, _config_excludes(given)):
+                targets.append(Target(Path(spec), rel.rsplit(".", 1)[0]))
+        else:
+            raise DiscoveryError(f"{given.as_posix()}: no such file or folder")
+    seen: dict[str, Path] = {}
+    for target in targets:
+        if target.stem in seen:
+            raise DiscoveryError(
+                f"{seen[target.stem].as_posix()} and {target.spec.as_posix()} would both write "
+                f"{target.stem}.json: rename one of them"
+            )
+        seen[target.stem] = target.spec
+    return targets
+
+
+def _config_excludes(folder: Path) -> list[str]:
+    """The project config's exclude globs, as absolute POSIX patterns."""
+    config = find_config(folder.resolve())
+    if config is None:
+        return []
+    parsed, _ = parse_config(config.read_text("utf-8"), config.as_posix(), config)
+    return [(config.parent / pattern).as_posix() for pattern in parsed.exclude]
+
+
+def _walk(folder: Path, excludes: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, path from folder in POSIX form) of each spec file, in os.walk's order (a folder's
+    files, then its sub-folders, sorted), not entering symlinked folders (os.walk's default)."""
+    excluded = _excluder(tuple(excludes))
+
+    def walk(here: str, real: str, prefix: str) -> Iterator[tuple[str, str]]:
+        with os.scandir(here) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        folders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "_")):  # _name: bases and other partial specs (docs/gitops.md)
+                continue
+            if entry.is_dir():
+                if not entry.is_symlink() and name not in _SKIP_DIRS:
+                    folders.append(entry)
+            elif name not in _NOT_SPECS and format_of(name) is not None:
+                # Excludes match where files really are.
+                where = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, name)
+                if not excluded(where):
+                    yield entry.path, prefix + name
+        for entry in folders:
+            if not os.path.exists(os.path.join(entry.path, "__init__.py")):  # a Python package: source, not specs
+                inside = os.path.join(real, entry.name)
+                if not excluded(inside):
+                    yield from walk(entry.path, inside, f"{prefix}{entry.name}/")
+
+    yield from walk(str(folder), str(folder.resolve()), "")
+
+
+@functools.lru_cache(maxsize=8)
+def _excluder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a real path is excluded: it or a folder above it matches a pattern (POSIX)."""
+    if not patterns:
+        return lambda path: False
+    import re
+
+    either = [fnmatch.translate(p) for p in patterns] + [fnmatch.translate(p.rstrip("/") + "/*") for p in patterns]
+    match = re.compile("|".join(either)).match
+    if os.sep == "/":
+        return lambda path: match(path) is not None
+    return lambda path: match(path.replace(os.sep, "/")) is not None
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> bool:
+    """Replace path's content in one step; False (and nothing written) when it is already text."""
+    data = text.encode("utf-8")
+    target = os.fspath(path)
+    try:
+        if files.read(target) == data:
+            return False
+    except OSError:
+        pass
+    # A temporary name of this process's own beside the target; created 0666 less the
+    # umask, as any new file. The rename is what makes the write atomic for readers; like
+    # git and make we do not fsync, which would cost more than the compile of a tree.
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:  # the first output of its folder
+        os.makedirs(folder or ".", exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return True
+
+
+def existing_outputs(out_dir: Path, given: Sequence[Path]) -> list[str]:
+    """The output files a run over folders answers for: every .json under out_dir (POSIX paths).
+
+    A run over single spec files answers only for their own outputs, so it finds no extra ones.
+    """
+    if not any(g.is_dir() for g in given) or not out_dir.is_dir():
+        return []
+    found = []
+    for folder, _, names in os.walk(out_dir):
+        posix = folder.replace(os.sep, "/")
+        found += [f"{posix}/{name}" for name in names if name.endswith(".json")]
+    return found
