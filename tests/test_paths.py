@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from braket_jobspec.sdk import archive
-from braket_jobspec.sdk.builder import Memo
+from braket_jobspec.sdk.workspace import Memo
 
 
 @pytest.fixture

@@ -9,23 +9,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braket_jobspec.load import yaml as yaml_reader
+from braket_jobspec.load import yaml_events, yaml_fast
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = sorted([*(REPO / "specs").rglob("*.yaml"), *(REPO / "tests" / "bad").glob("*.yaml")])
 
-pytestmark = pytest.mark.skipif(not yaml_reader._HAS_LIBYAML, reason="ruamel.yaml.clib (libyaml) is not installed")
+pytestmark = pytest.mark.skipif(not yaml_reader.HAS_LIBYAML, reason="ruamel.yaml.clib (libyaml) is not installed")
 
 
 def both(text: str) -> tuple[object, object]:
     """What read_yaml gives with the fast path and without it."""
     results = []
     for fast in (True, False):
-        saved = yaml_reader._HAS_LIBYAML
-        yaml_reader._HAS_LIBYAML = fast
+        saved = yaml_reader.HAS_LIBYAML
+        yaml_reader.HAS_LIBYAML = fast
         try:
             doc, diags = yaml_reader.read_yaml(text, "spec.yaml")
         finally:
-            yaml_reader._HAS_LIBYAML = saved
+            yaml_reader.HAS_LIBYAML = saved
         results.append((doc and (doc.data, doc.source_map, doc.number_texts), diags))
     return results[0], results[1]
 
@@ -53,7 +54,7 @@ def test_mutated_specs_read_the_same(cut: int, insert: str, drop: int) -> None:
 
 
 # --------------------------------------------------------------------------- the quick reader
-# yaml_reader._read_plain reads a file with nothing to report in one loop over libyaml's
+# yaml_fast.read_plain reads a file with nothing to report in one loop over libyaml's
 # events, and leaves every other file to the _Reader. It must give what the _Reader gives
 # on libyaml's events, and answer for every valid example (else it is not the fast path).
 
@@ -62,10 +63,10 @@ EXAMPLES = sorted((REPO / "specs").rglob("*.yaml"))
 
 def event_reader(text: str) -> tuple[object, object, object] | None:
     """What the _Reader on libyaml's events gives, when it has nothing to say."""
-    reader = yaml_reader._Reader(text, "spec.yaml", pure=False)
+    reader = yaml_events.EventReader(text, "spec.yaml", pure=False)
     try:
         reader.run()
-    except (yaml_reader._Abandon, yaml_reader._ParseFailure):
+    except (yaml_events.Abandon, yaml_events.ParseFailure):
         return None
     if reader.diags or reader.empty_values or not isinstance(reader.root, dict) or reader.documents != 1:
         return None
@@ -73,7 +74,7 @@ def event_reader(text: str) -> tuple[object, object, object] | None:
 
 
 def quick_reader(text: str) -> tuple[object, object, object] | None:
-    read = yaml_reader._read_plain(text)
+    read = yaml_fast.read_plain(text)
     return None if read is None else (read[0], read[1](), read[2])
 
 

@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from braket_jobspec.sdk.builder import s3_split
+from braket_jobspec.sdk.s3uri import s3_split
 
 from .support import BUCKET, make_project, request_of
 

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from braket_jobspec.sdk.builder import s3_split
+from braket_jobspec.sdk.s3uri import s3_split
 from run.runjobs import CONTEXT, ENV_DUMP, Jobs, read_json
 
 SPEC = """\

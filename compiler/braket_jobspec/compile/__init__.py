@@ -25,7 +25,8 @@ from braket_jobspec.load import DEFAULT_MAX_BYTES, Document
 # The stages are imported when a spec is compiled: a run whose specs all come from the
 # incremental cache never loads them (nor tarfile, gzip and jsonschema behind them).
 if TYPE_CHECKING:
-    from braket_jobspec.sdk.builder import Compiled, Memo, Options
+    from braket_jobspec.sdk.builder import Compiled
+    from braket_jobspec.sdk.workspace import Memo, Options
 
 
 class Settings(NamedTuple):
@@ -199,7 +200,7 @@ class Project:
         if place.ctx is None or place.root is None:
             return Result(spec, display, diags)
         ctx, root, config = place.ctx, place.root, place.config
-        from braket_jobspec.sdk.builder import Memo, Options
+        from braket_jobspec.sdk.workspace import Memo, Options
 
         self.memo = self.memo or Memo()
 

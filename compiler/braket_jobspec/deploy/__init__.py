@@ -240,7 +240,7 @@ class Deployment:
         return True
 
     def ensure_buckets(self, artifact: Artifact, transfer: Transfer) -> None:
-        from braket_jobspec.sdk.builder import s3_split
+        from braket_jobspec.sdk.s3uri import s3_split
 
         default = f"amazon-braket-{artifact.region}-{self.caller}"
         buckets = dict.fromkeys(s3_split(u.uri)[0] for u in artifact.uploads)

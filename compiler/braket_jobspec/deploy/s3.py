@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from braket_jobspec.artifact import Upload
 from braket_jobspec.deploy.plan import size_text
-from braket_jobspec.sdk.builder import s3_split
+from braket_jobspec.sdk.s3uri import s3_split
 
 MIB = 1024 * 1024
 DEFAULT_PART_SIZE = 16 * MIB

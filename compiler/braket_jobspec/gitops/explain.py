@@ -17,7 +17,7 @@ from braket_jobspec import pointer as ptr
 from braket_jobspec.compile import Result, Settings
 from braket_jobspec.config import ProjectConfig
 from braket_jobspec.load import Document, locate_toml
-from braket_jobspec.sdk.builder import Origin
+from braket_jobspec.sdk.workspace import Origin
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _EMPTY_NOTES = {

@@ -11,7 +11,7 @@ from typing import Any
 
 from braket_jobspec import pointer as ptr
 from braket_jobspec.diagnostics import Diagnostic
-from braket_jobspec.load import MAX_DEPTH, MAX_NODES, Document
+from braket_jobspec.load.document import MAX_DEPTH, MAX_NODES, Document
 from braket_jobspec.load.toml_positions import locate_toml
 from braket_jobspec.pointer import SourceMap
 

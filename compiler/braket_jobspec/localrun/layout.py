@@ -26,7 +26,7 @@ from typing import Any
 
 from braket_jobspec.localrun.s3 import S3Reader, channel_path, inside
 from braket_jobspec.localrun.target import LocalJob, fail, local_input
-from braket_jobspec.sdk.builder import s3_split
+from braket_jobspec.sdk.s3uri import s3_split
 
 RUNS_FOLDER = ".jobspec-runs"
 MARKER = ".jobspec-run.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from braket_jobspec.localrun.target import fail
-from braket_jobspec.sdk.builder import s3_split
+from braket_jobspec.sdk.s3uri import s3_split
 
 
 class S3Reader:

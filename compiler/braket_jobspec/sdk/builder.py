@@ -3,25 +3,27 @@
 Every default and derivation of the SDK (docs: ../shared sdk-semantics sections 1 to 9)
 is applied here, with the session and clock replaced by an explicit Context. Each
 request field records its origin, so that a later finding about the request (or
-`jobspec explain`) can point at the line of the spec it came from.
+`jobspec explain`) can point at the line of the spec it came from. The source module
+is read by sources.py, the input channels by inputs.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import stat
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from braket_jobspec import files
 from braket_jobspec import pointer as ptr
 from braket_jobspec.canonical import digest
 from braket_jobspec.config import Context
-from braket_jobspec.diagnostics import Diagnostic, Severity
-from braket_jobspec.load import Document
-from braket_jobspec.sdk import archive, entrypoint, images
+from braket_jobspec.diagnostics import Diagnostic
+from braket_jobspec.load.document import Document
+from braket_jobspec.sdk import archive, images
+from braket_jobspec.sdk.inputs import Channel, placed, read_inputs, request_channels, uploads
+from braket_jobspec.sdk.s3uri import is_s3_uri
+from braket_jobspec.sdk.sources import Source, read_source
+from braket_jobspec.sdk.workspace import Options, Origin, Workspace
+
+__all__ = ["Compiled", "Options", "Origin", "build_request", "client_token"]
 
 DEFAULT_INSTANCE = {"instanceType": "ml.m5.large", "volumeSizeInGb": 30, "instanceCount": 1}
 DEFAULT_MAX_RUNTIME = 432000
@@ -32,30 +34,6 @@ RESERVATION_TYPE = "RESERVATION_TIME_WINDOW_ARN"
 MANIFEST_FORMAT = 2
 STAMP_LENGTH = 13  # as long as the SDK's millisecond timestamps, so default names keep their length
 
-# AwsSession.is_s3_uri: a bucket without dots and a non-empty key, in either URL form.
-_S3_URI = re.compile(r"^[sS]3://([^./]+)/(.+)$|^https://([^./]+)\.[sS]3\.[^/]+/(.+)$")
-_S3_PARTS = re.compile(r"^(?:[sS]3://([^/]+)/?(.*)|https://([^./]+)\.[sS]3\.[^/]+/?(.*))$")
-
-
-def is_s3_uri(value: str) -> bool:
-    return bool(_S3_URI.match(value))
-
-
-def s3_split(uri: str) -> tuple[str, str]:
-    """(bucket, key) of an s3:// or virtual-host https:// URI."""
-    m = _S3_PARTS.match(uri)
-    if not m:
-        raise ValueError(f"not an S3 URI: {uri}")
-    return (m.group(1) or m.group(3)), (m.group(2) if m.group(1) else m.group(4)) or ""
-
-
-class Origin(NamedTuple):
-    """Where a request value came from: a spec field, the context, an SDK default, or a derivation."""
-
-    kind: str  # "spec" | "context" | "default" | "derived"
-    pointer: str = ""  # the spec field it was read or derived from
-    note: str = ""
-
 
 class Compiled(NamedTuple):
     request: dict[str, Any]
@@ -65,123 +43,7 @@ class Compiled(NamedTuple):
     reads: list[str | Path]  # files and folders read (incremental cache)
 
 
-class Options:
-    """Choices of the caller that change what is accepted, never what is emitted."""
-
-    def __init__(self, root: Path, allow_outside_root: bool = False, memo: Memo | None = None) -> None:
-        self.root = root  # the repository: sources and inputs must stay inside it
-        self.allow_outside_root = allow_outside_root
-        self.memo = Memo() if memo is None else memo
-
-
-class Memo:
-    """Work shared by the specs of one run: specs that share a source folder scan,
-    hash and parse it once."""
-
-    def __init__(self) -> None:
-        self.archives: dict[tuple[Path, tuple[str, ...]], archive.Tree] = {}
-        self.entry_checks: dict[tuple[str, str], entrypoint.Problem | None] = {}
-        self.resolved: dict[Path, Path] = {}
-        self.reals: dict[str, str] = {}
-
-    def resolve(self, path: Path) -> Path:
-        """path.resolve(strict=True), once per path and run: specs share roots and sources."""
-        real = self.resolved.get(path)
-        if real is None:
-            real = self.resolved[path] = Path(self.real(os.fspath(path)))
-        return real
-
-    def real(self, path: str) -> str:
-        """os.path.realpath(path, strict=True), built on its folder's: one lstat for a new path.
-
-        Specs of one folder name sources in a few shared folders; resolving each path from
-        the top (as realpath does) would lstat every folder above it again and again.
-        """
-        real = self.reals.get(path)
-        if real is None:
-            head, tail = os.path.split(path.rstrip(os.sep) or path)
-            if not head or not tail:  # a bare name, or the root: nothing to build on
-                real = os.path.realpath(path, strict=True)
-            elif tail == ".":
-                real = self.real(head)
-            elif tail == "..":
-                real = os.path.dirname(self.real(head))  # the resolved folder's parent, as realpath does
-            else:
-                real = os.path.join(self.real(head), tail)
-                if stat.S_ISLNK(os.lstat(real).st_mode):  # FileNotFoundError when it is missing
-                    real = os.path.realpath(real, strict=True)
-            self.reals[path] = real
-        return real
-
-
-class _Builder:
-    def __init__(self, doc: Document, spec_dir: Path, ctx: Context, options: Options) -> None:
-        self.doc = doc
-        self.spec = doc.data
-        self.spec_dir = spec_dir
-        self.spec_dir_text = str(spec_dir)
-        self.root = options.memo.resolve(options.root)
-        self.root_text = str(self.root)
-        self.ctx = ctx
-        self.options = options
-        self.diags: list[Diagnostic] = []
-        self.origins: dict[str, Origin] = {}
-        self.reads: list[str | Path] = []
-
-    # -- diagnostics -------------------------------------------------------------------
-
-    def error(
-        self, pointer: str, code: str, message: str, hint: str = "", *, key: bool = False, severity: Severity = "error"
-    ) -> None:
-        self.diags.append(self.doc.diagnostic(pointer, code, message, hint, key=key, severity=severity))
-
-    def origin(self, request_pointer: str, kind: str, spec_pointer: str = "", note: str = "") -> None:
-        self.origins[request_pointer] = Origin(kind, spec_pointer, note)
-
-    def given(self, key: str) -> Any:
-        """The spec's value, or None when absent or falsy (the SDK's `x or default`)."""
-        value = self.spec.get(key)
-        return value if value else None
-
-    # -- paths ---------------------------------------------------------------------------
-
-    def local_path(self, value: str, pointer: str, what: str) -> Path | None:
-        """value resolved against the spec's folder, refused if missing or outside the repository."""
-        try:
-            resolved = self.options.memo.real(os.path.join(self.spec_dir_text, value))  # an absolute value stands alone
-        except (OSError, RuntimeError):
-            self.error(
-                pointer,
-                "E401",
-                f"{what} {value!r} not found",
-                "it is read as a local path: the SDK takes an S3 URI only as s3://<bucket>/<key>, "
-                "with no dot in the bucket name"
-                if value[:3].lower() == "s3:"
-                else f"paths are relative to the spec file's folder ({self.rel(self.spec_dir) or '.'})",
-            )
-            return None
-        if not self.options.allow_outside_root and not archive.inside(resolved, self.root_text):
-            self.error(
-                pointer,
-                "E402",
-                f"{what} {value!r} is outside the repository: it resolves to "
-                f"{Path(os.path.relpath(resolved, self.root)).as_posix()}, relative to the repository root",
-                "keep sources and inputs in the repository, or pass --allow-outside-root",
-            )
-            return None
-        return Path(resolved)
-
-    def rel(self, path: Path | str) -> str:
-        """A resolved path relative to the repository root, POSIX style ('' for the root itself)."""
-        text, root = os.fspath(path), self.root_text
-        if text == root:
-            return ""
-        if archive.inside(text, root):
-            text = text[len(root) :].lstrip(os.sep)
-        return text.replace(os.sep, "/") if os.sep != "/" else text
-
-    # -- the build ---------------------------------------------------------------------
-
+class _Builder(Workspace):
     def build(self) -> Compiled | None:
         spec = self.spec
         device: str = spec["device"]
@@ -190,8 +52,8 @@ class _Builder:
             return None
 
         user_image = self.image(region)
-        source = self.source()
-        inputs = self.inputs()
+        source = read_source(self)
+        inputs = read_inputs(self)
         self.sdk_addressable(source)
         if self.diags and any(d.is_error for d in self.diags):
             return None
@@ -242,13 +104,14 @@ class _Builder:
                 "/algorithmSpecification/containerImage/uri", "default", "/image_uri", f"the base image in {region}"
             )
         request["algorithmSpecification"] = {
-            "scriptModeConfig": {"entryPoint": source["entry_point"], "s3Uri": source_uri, "compressionType": "GZIP"},
+            "scriptModeConfig": {"entryPoint": source.entry_point, "s3Uri": source_uri, "compressionType": "GZIP"},
             "containerImage": {"uri": image_uri},
         }
         self.origin(
             "/algorithmSpecification/scriptModeConfig/compressionType", "default", "/source_module", "always GZIP"
         )
-        request["inputDataConfig"] = self.channels(inputs, base)
+        inputs = placed(self, inputs, base)
+        request["inputDataConfig"] = request_channels(inputs)
         request["instanceConfig"] = self.config_object("instance_config", "/instanceConfig", DEFAULT_INSTANCE)
         output = self.config_object("output_data_config", "/outputDataConfig", {})
         if not output.get("s3Path"):
@@ -297,17 +160,17 @@ class _Builder:
             },
             # The deployer uploads a local archive to s3Uri, or copies an S3 one there
             # (nothing to copy when the archive already is at that URI).
-            "source": {**source["manifest"], "s3Uri": source_uri},
-            "inputs": self.uploads(inputs),
+            "source": {**(source.manifest or {}), "s3Uri": source_uri},
+            "inputs": uploads(self, inputs),
             "checkpoint_copy": (
                 {"from_job": self.given("copy_checkpoints_from_job"), "to": checkpoint["s3Uri"]}
                 if self.given("copy_checkpoints_from_job")
                 else None
             ),
         }
-        return Compiled(request, manifest, self.origins, source.get("archive"), self.reads)
+        return Compiled(request, manifest, self.origins, source.archive, self.reads)
 
-    def sdk_addressable(self, source: dict[str, Any]) -> None:
+    def sdk_addressable(self, source: Source) -> None:
         """S3 locations the SDK writes to itself must be URIs its parse_s3_uri can split.
 
         The SDK uploads (or copies) the source to <code_location>/source.tar.gz and copies
@@ -317,7 +180,7 @@ class _Builder:
         code_location = self.given("code_location")
         if isinstance(code_location, str):
             target = f"{code_location}/source.tar.gz"
-            if source.get("manifest", {}).get("uri") != target and not is_s3_uri(target):
+            if (source.manifest or {}).get("uri") != target and not is_s3_uri(target):
                 self.unaddressable("/code_location", "code_location", code_location)
         checkpoint = self.spec.get("checkpoint_config") or {}
         s3_uri = checkpoint.get("s3Uri") if isinstance(checkpoint, dict) else None
@@ -397,182 +260,22 @@ class _Builder:
             or f"supported regions: {', '.join(images.regions())}; or give a full image_uri",
         )
 
-    def source(self) -> dict[str, Any]:
-        value: str = self.spec["source_module"]
-        entry = self.spec.get("entry_point")
-        if is_s3_uri(value):
-            if entry is None:
-                self.error(
-                    "/source_module",
-                    "E406",
-                    "an S3 source_module needs an entry_point",
-                    "add entry_point: module[:callable] naming the code inside the archive",
-                )
-            elif not value.lower().endswith(".tar.gz"):
-                self.error(
-                    "/source_module",
-                    "E407",
-                    f"an S3 source_module must be a .tar.gz archive: {value!r}",
-                    "point at the archive object, not a folder",
-                )
-            self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
-            return {"entry_point": entry or "", "manifest": {"kind": "s3", "uri": value}}
-        path = self.local_path(value, "/source_module", "source_module")
-        if path is None:
-            return {"entry_point": ""}
-        excludes = tuple(self.spec.get("source_excludes") or ())
-        try:
-            built = self.options.memo.archives.get((path, excludes))
-            if built is None:
-                built = self.options.memo.archives[path, excludes] = archive.scan(path, excludes)
-        except (archive.SourceError, OSError) as exc:
-            self.error("/source_module", "E408", f"cannot archive source_module: {exc}")
-            return {"entry_point": ""}
-        parent = os.path.dirname(path)
-        self.reads += [m.path or os.path.join(parent, m.name) for m in built.members]
-        if entry:
-            self.origin("/algorithmSpecification/scriptModeConfig/entryPoint", "spec", "/entry_point")
-            entry_pointer = "/entry_point"
-        else:
-            entry = path.stem
-            self.origin(
-                "/algorithmSpecification/scriptModeConfig/entryPoint",
-                "derived",
-                "/source_module",
-                "the source module's name without its last suffix",
-            )
-            entry_pointer = "/source_module"
-        key = (built.digest, entry)
-        if key not in self.options.memo.entry_checks:
-            dirs = frozenset(m.name for m in built.members if m.is_dir)
-            self.options.memo.entry_checks[key] = entrypoint.check(entry, built.files(), dirs)
-        problem = self.options.memo.entry_checks[key]
-        if problem:
-            self.error(entry_pointer, "E409", problem.message, problem.hint)
-        return {
-            "entry_point": entry,
-            "archive": built,
-            "manifest": {
-                "kind": "local",
-                "path": self.rel(path),
-                "excludes": list(archive.DEFAULT_EXCLUDES) + list(self.spec.get("source_excludes") or ()),
-                "members": [m.describe() for m in built.members],
-            },
-        }
-
-    def inputs(self) -> list[dict[str, Any]]:
-        """Channels in spec order; local ones with their files (None for S3 channels)."""
-        raw = self.spec.get("input_data") or {}
-        if not isinstance(raw, dict):
-            raw, pointer_of = {"input": raw}, {"input": "/input_data"}
-        else:
-            pointer_of = {name: ptr.join("/input_data", name) for name in raw}
-        channels = []
-        # Channels in name order, not spec order: the order of keys in a mapping must not
-        # change the request (the SDK keeps dict order; the service does not care).
-        for name, value in sorted(raw.items()):
-            pointer = pointer_of[name]
-            if isinstance(value, dict):
-                entry = {
-                    "channel": name,
-                    "uri": value["s3_data"],
-                    "content_type": value.get("content_type"),
-                    "files": None,
-                    "pointer": pointer,
-                }
-                if not is_s3_uri(value["s3_data"]):
-                    self.error(
-                        ptr.join(pointer, "s3_data"),
-                        "E410",
-                        f"s3_data {value['s3_data']!r} is not an S3 URI of the form s3://bucket/key",
-                        "S3 bucket names with dots and URIs without a key are not accepted",
-                    )
-                channels.append(entry)
-            elif is_s3_uri(value):
-                channels.append(
-                    {"channel": name, "uri": value, "content_type": None, "files": None, "pointer": pointer}
-                )
-            else:
-                path = self.local_path(value, pointer, f"input {name!r}")
-                files: list[InputFile] = []
-                if path is not None:
-                    files = self.input_files(path, pointer, name)
-                channels.append(
-                    {
-                        "channel": name,
-                        "value": value,
-                        "path": path,
-                        "content_type": None,
-                        "files": files,
-                        "pointer": pointer,
-                    }
-                )
-        return channels
-
-    def input_files(self, path: Path, pointer: str, channel: str) -> list[InputFile]:
-        """The channel's files; the key suffix is '' for a single-file input."""
-        top = str(path)
-        if os.path.isfile(top):
-            self.reads.append(top)
-            return [InputFile.read(top, "")]
-        found: list[InputFile] = []
-        self.walk_inputs(top, top, "", found, pointer, channel)
-        if not found:
-            self.error(
-                pointer,
-                "E412",
-                f"input {channel!r} folder has no files",
-                "the job would start with an empty channel; add data or remove the channel",
-            )
-        found.sort(key=lambda f: f.rel)
-        return found
-
-    def walk_inputs(
-        self, top: str, folder: str, prefix: str, found: list[InputFile], pointer: str, channel: str
-    ) -> None:
-        """Read folder's files into found, then its sub-folders', depth first, as os.walk goes."""
-        self.reads.append(folder)
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-        for entry in entries:
-            rel = prefix + entry.name
-            if entry.is_symlink():  # read as what it points to, if that is a file in the folder
-                real = os.path.realpath(entry.path)
-                if not archive.inside(real, top):
-                    self.error(
-                        pointer,
-                        "E411",
-                        f"input {channel!r}: {rel} is a symlink out of the input folder",
-                        "copy the file into the folder, or make it a channel of its own",
-                    )
-                elif os.path.isfile(real):
-                    self.reads.append(entry.path)
-                    found.append(InputFile.read(entry.path, rel))
-            elif entry.is_file(follow_symlinks=False):
-                self.reads.append(entry.path)
-                found.append(InputFile.read(entry.path, rel))
-        for entry in entries:
-            if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
-                self.walk_inputs(top, entry.path, f"{prefix}{entry.name}/", found, pointer, channel)
-
-    def derive_stamp(self, region: str, bucket: str, source: dict[str, Any], inputs: list[dict[str, Any]]) -> str:
+    def derive_stamp(self, region: str, bucket: str, source: Source, inputs: list[Channel]) -> str:
         """A stamp from content: the same inputs give the same paths, a changed source new ones."""
         # Local paths enter as the repository paths they resolve to, so that a spec moved
         # to another folder (or its TOML twin elsewhere) keeps its stamp.
         spec = dict(self.spec)
-        if source["manifest"]["kind"] == "local":
-            spec["source_module"] = source["manifest"]["path"]
-        local = {ch["channel"]: self.rel(ch["path"]) for ch in inputs if ch["files"] is not None}
+        if source.manifest is not None and source.is_local:
+            spec["source_module"] = source.manifest["path"]
+        local = {ch.name: self.rel(ch.path) for ch in inputs if ch.is_local and ch.path is not None}
         if local:
             raw = spec["input_data"]
             spec["input_data"] = {**raw, **local} if isinstance(raw, dict) else local["input"]
         material = {
             "spec": spec,
             "context": [region, self.ctx.account_id, bucket, self.ctx.default_role_arn],
-            "source": source["archive"].digest if "archive" in source else source["manifest"].get("uri"),
-            "inputs": [
-                [ch["channel"], [(f.rel, f.sha256) for f in ch["files"]]] for ch in inputs if ch["files"] is not None
-            ],
+            "source": source.archive.digest if source.archive is not None else (source.manifest or {}).get("uri"),
+            "inputs": [[ch.name, [(f.rel, f.sha256) for f in ch.files]] for ch in inputs if ch.files is not None],
         }
         return digest(material)[:STAMP_LENGTH]
 
@@ -646,57 +349,6 @@ class _Builder:
                     ptr.join("/hyperParameters", key), "derived", "/distribution", "distribution: data_parallel"
                 )
         return out
-
-    def channels(self, inputs: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
-        out = []
-        for index, ch in enumerate(inputs):
-            if ch["files"] is None:
-                uri = ch["uri"]
-                self.origin(f"/inputDataConfig/{index}", "spec", ch["pointer"])
-            else:
-                uri = f"{base}/data/{ch['channel']}/{PurePosixPath(ch['value']).name}"
-                ch["uri"] = uri
-                self.origin(
-                    f"/inputDataConfig/{index}",
-                    "derived",
-                    ch["pointer"],
-                    "<bucket>/jobs/<job name>/<stamp>/data/<channel>/<name>",
-                )
-            entry: dict[str, Any] = {"channelName": ch["channel"], "dataSource": {"s3DataSource": {"s3Uri": uri}}}
-            if ch["content_type"] is not None:
-                entry["contentType"] = ch["content_type"]
-            out.append(entry)
-        return out
-
-    def uploads(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Each local input file with its S3 destination under its channel's prefix."""
-        out = []
-        for ch in inputs:
-            prefix = ch["uri"]
-            for f in ch["files"] or ():
-                dest = prefix if not f.rel else (prefix + f.rel if prefix.endswith("/") else f"{prefix}/{f.rel}")
-                out.append(
-                    {
-                        "channel": ch["channel"],
-                        "path": self.rel(f.path),
-                        "s3Uri": dest,
-                        "size": f.size,
-                        "sha256": f.sha256,
-                    }
-                )
-        return out
-
-
-class InputFile(NamedTuple):
-    path: str
-    rel: str
-    size: int
-    sha256: str
-
-    @classmethod
-    def read(cls, path: str, rel: str) -> InputFile:
-        data = files.read(path)
-        return cls(path, rel, len(data), hashlib.sha256(data).hexdigest())
 
 
 def client_token(request: dict[str, Any]) -> str:
