@@ -37,7 +37,8 @@ def main() -> int:
     from braket_jobspec.compile import Project, Settings
     from braket_jobspec.compile.outputs import discover
     from braket_jobspec.sdk import entrypoint
-    from braket_jobspec.sdk.builder import Memo, Options, build_request
+    from braket_jobspec.sdk.builder import Options, build_request
+    from braket_jobspec.sdk.workspace import Memo
 
     targets = discover([Path("specs")])
     place = Project(Settings())._place(targets[0].spec.parent)
