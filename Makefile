@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: compile check test lint types unit golden request-schema fastcheck bench bench-smoke clean conformance
+.PHONY: compile check test lint types unit request-schema fastcheck bench bench-smoke clean conformance
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,7 @@ test: lint types unit   ## everything CI runs
 lint: $(READY)
 	$(BIN)/ruff check compiler tests tools bench
 	$(BIN)/ruff format --check compiler tests tools bench
+	$(BIN)/lint-imports
 
 types: $(READY)
 	$(BIN)/mypy
@@ -43,9 +44,6 @@ $(CONFORMANCE): $(READY) pyproject.toml
 
 conformance: $(CONFORMANCE)   ## differential tests against the Braket SDK; ends with the counts line
 	$(BIN)/python -m pytest -q tests/conformance
-
-golden: $(READY)    ## rewrite build/ after an intended change of output
-	$(BIN)/jobspec compile
 
 request-schema: $(READY)   ## re-derive schema/createjob-request.schema.json from botocore, then the fast validators
 	$(BIN)/python tools/derive_request_schema.py > schema/createjob-request.schema.json.tmp

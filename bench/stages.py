@@ -32,10 +32,12 @@ def main() -> int:
     os.chdir(args.tree)
 
     from braket_jobspec import canonical
-    from braket_jobspec import check as validate
     from braket_jobspec import load as loader
-    from braket_jobspec.compile import Project, Settings
+    from braket_jobspec.check.request import validate_request
+    from braket_jobspec.check.spec import validate_spec
+    from braket_jobspec.compile import Settings
     from braket_jobspec.compile.outputs import discover
+    from braket_jobspec.compile.project import Project
     from braket_jobspec.sdk import entrypoint
     from braket_jobspec.sdk.builder import Options, build_request
     from braket_jobspec.sdk.workspace import Memo
@@ -52,7 +54,7 @@ def main() -> int:
 
     def check_spec() -> None:
         for doc in state["docs"]:
-            validate.validate_spec(doc)
+            validate_spec(doc)
 
     def build(check_entry: bool) -> Callable[[], None]:
         def run() -> None:
@@ -72,7 +74,7 @@ def main() -> int:
 
     def check_request() -> None:
         for doc, compiled in zip(state["docs"], state["compiled"], strict=True):
-            validate.validate_request(doc, compiled)
+            validate_request(doc, compiled)
 
     def write_json() -> None:
         for compiled in state["compiled"]:

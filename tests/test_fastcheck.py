@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from braket_jobspec.check import REQUEST_SCHEMA, SPEC_SCHEMA, fastcheck, schema
+from braket_jobspec.check import fastcheck
+from braket_jobspec.schemas import REQUEST_SCHEMA, SPEC_SCHEMA, schema
 from conftest import REPO
 from test_properties import specs
 

@@ -48,7 +48,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_the_package_and_its_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert names >= DATA_FILES
-    assert "braket_jobspec/cli.py" in names
+    package = REPO / "compiler"
+    modules = {path.relative_to(package).as_posix() for path in (package / "braket_jobspec").rglob("*.py")}
+    assert "braket_jobspec/cli/__init__.py" in modules and modules <= names  # every sub-package
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "jobspec = braket_jobspec.cli:run" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from braket_jobspec import compile as pipeline
-from braket_jobspec.compile import Project, Settings
+from braket_jobspec.compile import Result, Settings, parallel
 from braket_jobspec.compile.outputs import discover
+from braket_jobspec.compile.project import Project
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -19,22 +19,22 @@ from generate import generate
 def test_parallel_compile_gives_the_sequential_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs = generate(tmp_path / "project", 120)
     items = [(t.spec, tmp_path / "out" / Path(t.stem).parent) for t in discover([specs])]
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # two workers, whatever this machine has
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)  # two workers, whatever this machine has
 
-    def outputs(results: list[pipeline.Result]) -> list[tuple[str, str, str]]:
+    def outputs(results: list[Result]) -> list[tuple[str, str, str]]:
         return [(r.display, r.request_json(), r.manifest_json(out)) for r, (_, out) in zip(results, items, strict=True)]
 
-    parallel = list(Project(Settings()).compile_each(items))
+    forked = list(Project(Settings()).compile_each(items))
     sequential = [Project(Settings()).compile(spec, out) for spec, out in items]
-    assert all(r.ok for r in parallel)
-    assert outputs(parallel) == outputs(sequential)
+    assert all(r.ok for r in forked)
+    assert outputs(forked) == outputs(sequential)
 
 
 def test_errors_come_back_from_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs = generate(tmp_path / "project", 110)
     broken = sorted(specs.rglob("job7.*"))[0]
     broken.write_text(broken.read_text() + ("\nbogus: 1\n" if broken.suffix == ".yaml" else "\nbogus = 1\n"))
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     results = list(Project(Settings()).compile_each([(t.spec, None) for t in discover([specs])]))
     failed = [r for r in results if not r.ok]
     assert [r.spec for r in failed] == [broken]
@@ -47,7 +47,7 @@ def test_workers_write_the_outputs_and_a_failed_spec_keeps_its_old_ones(
     cli,  # type: ignore[no-untyped-def]
 ) -> None:
     specs = generate(tmp_path / "project", 120)
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     first = cli("compile", "specs", "--no-cache", cwd=specs.parent)
     assert first.code == 0, first.err
     assert "240 file(s) written" in first.err
@@ -74,7 +74,7 @@ def test_cache_hits_and_fresh_compiles_interleave_in_order(
     cli,  # type: ignore[no-untyped-def]
 ) -> None:
     specs = generate(tmp_path / "project", 240)
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert cli("compile", "specs", cwd=specs.parent).code == 0  # fills the cache
     changed = sorted(specs.rglob("job*.yaml"))[::2][:110]  # enough misses for the workers
     for spec in changed:
@@ -95,7 +95,7 @@ def test_cache_hits_and_fresh_compiles_interleave_in_order(
 @pytest.mark.parametrize("count", [0, 1, 5, 99, 999, 5000])
 @pytest.mark.parametrize("workers", [2, 3, 8])
 def test_chunks_cover_every_item_in_order_and_shrink(count: int, workers: int) -> None:
-    from braket_jobspec.compile import _chunks
+    from braket_jobspec.compile.parallel import _chunks
 
     chunks = _chunks(list(range(count)), workers)
     assert [i for chunk in chunks for i in chunk] == list(range(count))

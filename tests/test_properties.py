@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
-from braket_jobspec.check import REQUEST_SCHEMA, schema
 from braket_jobspec.compile import compile_spec
 from braket_jobspec.config import Context
+from braket_jobspec.schemas import REQUEST_SCHEMA, schema
 from braket_jobspec.sdk.builder import Options
 from test_request_schema import botocore_errors
 

@@ -12,7 +12,7 @@ import pytest
 from botocore.validate import ParamValidator
 from jsonschema import Draft202012Validator
 
-from braket_jobspec.check import REQUEST_SCHEMA, SPEC_SCHEMA, schema
+from braket_jobspec.schemas import REQUEST_SCHEMA, SPEC_SCHEMA, schema
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))

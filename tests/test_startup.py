@@ -51,7 +51,7 @@ def test_a_command_parsed_alone_says_what_it_says_among_all(command: str, capsys
 
 NOT_FOR_COMPILE = (
     "braket_jobspec.check.formats",  # formats in words: for refused values only
-    "braket_jobspec.diagnostics.words",
+    "difflib",  # did-you-mean (diagnostics.words): for refused values only
     "braket_jobspec.cli.deploy",  # other commands
     "braket_jobspec.cli.run",
     "braket_jobspec.cli.diff",

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braket_jobspec.load import yaml as yaml_reader
-from braket_jobspec.load import yaml_events, yaml_fast
+from braket_jobspec.load import yaml_errors, yaml_events, yaml_fast
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = sorted([*(REPO / "specs").rglob("*.yaml"), *(REPO / "tests" / "bad").glob("*.yaml")])
@@ -66,7 +66,7 @@ def event_reader(text: str) -> tuple[object, object, object] | None:
     reader = yaml_events.EventReader(text, "spec.yaml", pure=False)
     try:
         reader.run()
-    except (yaml_events.Abandon, yaml_events.ParseFailure):
+    except (yaml_errors.Abandon, yaml_errors.ParseFailure):
         return None
     if reader.diags or reader.empty_values or not isinstance(reader.root, dict) or reader.documents != 1:
         return None

@@ -69,9 +69,8 @@ def _same_as_json(data: bytes) -> bool:
 _DIGITS = frozenset(b"0123456789")
 
 
-# Importing orjson costs 15 ms (it imports dataclasses, inspect, uuid and platform): worth it
-# for a tree of specs, not for one, whose few documents json writes in a millisecond. The
-# bytes are the same either way.
+# Importing orjson costs more than json takes to write a few documents (docs/performance.md):
+# worth it for a tree of specs, not for one. The bytes are the same either way.
 ORJSON_AFTER = 64  # documents written by json first
 _documents = 0
 

@@ -45,7 +45,7 @@ def lookup(data: Any, pointer: str) -> Any:
 
 @functools.cache
 def _request_defs() -> dict[str, Any]:
-    from braket_jobspec.check import schema
+    from braket_jobspec.schemas import schema
 
     defs: dict[str, Any] = schema("createjob-request.schema.json")["$defs"]
     return defs

@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from jsonschema import Draft202012Validator
 
-from braket_jobspec.check import REQUEST_SCHEMA, schema
+from braket_jobspec.schemas import REQUEST_SCHEMA, schema
 
 from .loopback import LoopbackServer
 

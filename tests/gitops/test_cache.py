@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec import compile as pipeline
+from braket_jobspec.compile import Result, project
 from braket_jobspec.compile.cache import FOLDER, RACY_NS, Cache
 from braket_jobspec.diagnostics import Diagnostic
 
@@ -32,13 +32,13 @@ def settle() -> None:
 def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The specs that were really compiled (not served by the cache), in order."""
     seen: list[str] = []
-    real = pipeline.compile_spec
+    real = project.compile_spec
 
-    def counting(spec: Path, *args: Any, **kwargs: Any) -> pipeline.Result:
+    def counting(spec: Path, *args: Any, **kwargs: Any) -> Result:
         seen.append(spec.as_posix())
         return real(spec, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "compile_spec", counting)
+    monkeypatch.setattr(project, "compile_spec", counting)
     return seen
 
 

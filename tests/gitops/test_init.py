@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from braket_jobspec.gitops.init import installed_schema, schema_reference
+from braket_jobspec.gitops.init import schema_reference
+from braket_jobspec.schemas import SPEC_SCHEMA, schema_path
 
 from .support import Repo
 
@@ -31,7 +32,7 @@ def test_a_new_project_compiles_and_checks(repo: Repo, cli: Any, fmt: str) -> No
         "created jobspec.toml",
     ]
     spec = repo.root / f"specs/vqe-h2.{fmt}"
-    assert schema_of(spec) == installed_schema().resolve()  # no schema/ in this project
+    assert schema_of(spec) == schema_path(SPEC_SCHEMA).resolve()  # no schema/ in this project
     assert json.loads(schema_of(spec).read_text())["$id"] == "urn:braket-jobspec:schema:jobspec"
     compiled = cli("compile", cwd=repo.root)
     assert compiled.code == 0, compiled.err
@@ -43,7 +44,7 @@ def test_a_new_project_compiles_and_checks(repo: Repo, cli: Any, fmt: str) -> No
 
 
 def test_init_beside_a_project_config_and_a_schema(layered: Repo, cli: Any) -> None:
-    layered.write("schema/jobspec.schema.json", installed_schema().read_text())
+    layered.write("schema/jobspec.schema.json", schema_path(SPEC_SCHEMA).read_text())
     config = layered.read("jobspec.toml")
     run = cli("init", "--device", "local:braket/braket_sv", cwd=layered.root)
     assert run.code == 0, run.err
@@ -71,5 +72,5 @@ def test_schema_reference_stays_in_the_project(tmp_path: Path) -> None:
     inner = tmp_path / "inner"
     (inner / "specs").mkdir(parents=True)
     (inner / ".git").mkdir()
-    assert schema_reference(inner / "specs") == installed_schema().as_posix()  # not the schema above the repo
+    assert schema_reference(inner / "specs") == schema_path(SPEC_SCHEMA).as_posix()  # not the schema above the repo
     assert schema_reference(tmp_path / "a" / "b") == "../../schema/jobspec.schema.json"

@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from braket_jobspec.check import SPEC_SCHEMA, schema_text
+from braket_jobspec.schemas import SPEC_SCHEMA, schema_text
 
 from .support import Repo
 

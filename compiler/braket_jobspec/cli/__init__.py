@@ -102,7 +102,7 @@ def run() -> NoReturn:
     freed) would only add a tenth to a one-spec compile, more after many specs.
     """
     # The stages' imports and a compile make many small objects and almost no cycles:
-    # collecting every 700 allocations (the default) cost about 2% of a compile.
+    # collecting every 700 allocations (the default) costs time for nothing (docs/performance.md).
     gc.set_threshold(20_000, 10, 10)
     code = main()
     try:

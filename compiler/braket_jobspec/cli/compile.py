@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -14,7 +13,6 @@ from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_con
 if TYPE_CHECKING:
     from braket_jobspec.compile import Result, Writer
     from braket_jobspec.compile.outputs import Target
-    from braket_jobspec.diagnostics import Diagnostic
 
 DEFAULT_SPECS = Path("specs")
 
@@ -90,7 +88,7 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class Build(NamedTuple):  # not a dataclass: making one costs a millisecond at every start
+class Build(NamedTuple):  # not a dataclass: see diagnostics.Diagnostic
     """One pass over the specs: an environment (None: the default one) and its output folder."""
 
     environment: str | None
@@ -157,7 +155,7 @@ def compile_targets(
     The results come in the targets' order as they are ready (see Project.compile_each).
     """
 
-    from braket_jobspec.compile import Project
+    from braket_jobspec.compile.project import Project
 
     targets = list(targets if targets is not None else discover_targets(args))
     base = settings(args)
@@ -172,6 +170,8 @@ def compile_targets(
 
 
 def run_compile(args: argparse.Namespace) -> int:
+    from braket_jobspec.compile.outputs import writer
+
     if args.out_dir == "-":
         if len(args.paths) != 1 or not args.paths[0].is_file():
             raise UsageError("-o - prints a single spec's request: name exactly one spec file")
@@ -186,7 +186,7 @@ def run_compile(args: argparse.Namespace) -> int:
     targets = discover_targets(args)
     code = EXIT_OK
     for build in plan_builds(args, targets):
-        results = list(compile_targets(args, targets, build, _writer(targets, build.out_dir))[1])
+        results = list(compile_targets(args, targets, build, writer(targets, build.out_dir))[1])
         written = sum(r.written for r in results)
         failed = sum(not r.ok for r in results)
         emit([d for r in results for d in r.diagnostics], args.format)
@@ -199,46 +199,13 @@ def run_compile(args: argparse.Namespace) -> int:
     return code
 
 
-def _writer(targets: Sequence[Target], out_dir: Path) -> Writer:
-    """Writes an ok result's request and manifest (atomically, only when they changed)."""
-    from braket_jobspec.compile.outputs import output_folders, write_atomic
-
-    places: dict[Path, tuple[Path, str, str]] = {}  # spec: its output folder, request and manifest
-    for target, folder in zip(targets, output_folders(targets, out_dir), strict=True):
-        stem = os.path.join(folder, target.stem.rpartition("/")[2])
-        places[target.spec] = (folder, f"{stem}.json", f"{stem}.manifest.json")
-
-    def write(result: Result) -> int:
-        if not result.ok:
-            return 0  # a spec with errors keeps its previous outputs
-        folder, request_path, manifest_path = places[result.spec]
-        try:
-            written = write_atomic(request_path, result.request_json())
-            return written + write_atomic(manifest_path, result.manifest_json(folder))
-        except OSError as exc:
-            from braket_jobspec.diagnostics import Diagnostic
-
-            failed = manifest_path if os.path.basename(manifest_path) in str(exc.filename) else request_path
-            result.diagnostics.append(
-                Diagnostic(
-                    Path(failed).as_posix(),
-                    0,
-                    0,
-                    "E807",
-                    f"cannot write the outputs of {result.display}: {exc.strerror or exc}",
-                    hint="choose an output folder (-o) that can be written, and that no file stands in the way of",
-                )
-            )
-            return 0
-
-    return write
-
-
 def _named(build: Build) -> str:
     return f"environment {build.environment}: " if build.environment else ""
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from braket_jobspec.compile.outputs import find_drift
+
     targets = discover_targets(args)
     code = EXIT_OK
     for build in plan_builds(args, targets):
@@ -265,78 +232,3 @@ def run_validate(args: argparse.Namespace) -> int:
         summary(args, f"{_named(build)}{len(results)} spec(s): {len(results) - failed} valid, {failed} with errors")
         code = EXIT_FAILED if failed else code
     return code
-
-
-def find_drift(
-    targets: Sequence[Target],
-    results: Sequence[Result],
-    out_dir: Path,
-    given: Sequence[Path],
-    environments: Sequence[str] = (),
-) -> list[Diagnostic]:
-    """Outputs that are missing, stale or extra compared with what the specs compile to.
-
-    Files under out_dir/<env>/ of the given environments belong to `--env` builds: not extra.
-    """
-    from braket_jobspec import files
-    from braket_jobspec.compile.outputs import existing_outputs, output_folders
-    from braket_jobspec.diagnostics import Diagnostic
-
-    expected: dict[str, str] = {}  # by POSIX path
-    failed: set[str] = set()
-    base = out_dir.as_posix()
-    # A manifest locates the project root from its folder.
-    for target, result, folder in zip(targets, results, output_folders(targets, out_dir), strict=True):
-        request, manifest = f"{base}/{target.stem}.json", f"{base}/{target.stem}.manifest.json"
-        if result.ok:
-            expected[request] = result.request_json()
-            expected[manifest] = result.manifest_json(folder)
-        else:
-            failed.update((request, manifest))
-    hint = "run `jobspec compile` and commit the result"
-    out: list[Diagnostic] = []
-    for shown, text in expected.items():
-        try:
-            current = files.read(shown)
-        except FileNotFoundError:
-            out.append(
-                Diagnostic(shown, 0, 0, "E801", "missing: its spec compiles to a file that is not there", hint=hint)
-            )
-            continue
-        except OSError as exc:
-            out.append(Diagnostic(shown, 0, 0, "E801", f"unreadable: {exc}", hint=hint))
-            continue
-        if current != text.encode("utf-8"):
-            out.append(
-                Diagnostic(
-                    shown,
-                    _first_difference(current.decode("utf-8", "replace"), text),
-                    1,
-                    "E802",
-                    "stale: differs from what its spec compiles to",
-                    hint=hint,
-                )
-            )
-    written = {t.stem.split("/", 1)[0] for t in targets if "/" in t.stem}
-    others = tuple(f"{base}/{name}/" for name in environments if name not in written)
-    for shown in existing_outputs(out_dir, given):
-        if shown not in expected and shown not in failed and not shown.startswith(others):
-            out.append(
-                Diagnostic(
-                    shown,
-                    0,
-                    0,
-                    "E803",
-                    "extra: no spec compiles to this file",
-                    hint="delete it, or restore the spec it came from",
-                )
-            )
-    # Missing and stale outputs, then extra ones, each in path order (by folder, then name).
-    return sorted(out, key=lambda d: (d.code == "E803", Path(d.file).parts))
-
-
-def _first_difference(a: str, b: str) -> int:
-    for number, (x, y) in enumerate(zip(a.splitlines(), b.splitlines(), strict=False), 1):
-        if x != y:
-            return number
-    return min(a.count("\n"), b.count("\n")) + 1

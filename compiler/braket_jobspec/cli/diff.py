@@ -95,7 +95,7 @@ def _operand(
     args: argparse.Namespace, path: Path, diags: list[Diagnostic], missing_ok: bool = False
 ) -> tuple[dict[str, Any] | None, str]:
     """A request: read from a .json file, or compiled from a spec."""
-    from braket_jobspec.compile import Project
+    from braket_jobspec.compile.project import Project
     from braket_jobspec.diagnostics import Diagnostic
     from braket_jobspec.load import format_of
 
@@ -130,8 +130,8 @@ def _operand(
 
 
 def _live_job(args: argparse.Namespace, diags: list[Diagnostic]) -> tuple[dict[str, Any] | None, str]:
-    from braket_jobspec.deploy import job_status, region_of
     from braket_jobspec.deploy.aws import MissingBoto3
+    from braket_jobspec.deploy.jobs import job_status, region_of
 
     region = region_of(args.job)
     if region is None:

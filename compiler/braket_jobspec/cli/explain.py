@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from braket_jobspec.compile import Project
+    from braket_jobspec.compile.project import Project
     from braket_jobspec.gitops.explain import explain, render_json, render_text
 
     if not args.spec.is_file():

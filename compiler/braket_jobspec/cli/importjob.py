@@ -41,8 +41,8 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from braket_jobspec.deploy import job_status, region_of
     from braket_jobspec.deploy.aws import MissingBoto3
+    from braket_jobspec.deploy.jobs import job_status, region_of
     from braket_jobspec.diagnostics import Diagnostic
     from braket_jobspec.gitops.importer import spec_from_job
     from braket_jobspec.gitops.init import schema_reference

@@ -43,7 +43,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _region(args: argparse.Namespace) -> str:
-    from braket_jobspec.deploy import region_of
+    from braket_jobspec.deploy.jobs import region_of
 
     region = args.region or region_of(args.job)
     if region is None:
@@ -52,8 +52,8 @@ def _region(args: argparse.Namespace) -> str:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from braket_jobspec.deploy import job_status
     from braket_jobspec.deploy.aws import MissingBoto3
+    from braket_jobspec.deploy.jobs import job_status
     from braket_jobspec.deploy.watch import summary
 
     try:
@@ -72,8 +72,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    from braket_jobspec.deploy import cancel_job
     from braket_jobspec.deploy.aws import MissingBoto3
+    from braket_jobspec.deploy.jobs import cancel_job
 
     try:
         status, diags = cancel_job(args.job, aws_settings(args), _region(args))

@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from braket_jobspec.check import REQUEST_SCHEMA, SPEC_SCHEMA, schema_text
+    from braket_jobspec.schemas import REQUEST_SCHEMA, SPEC_SCHEMA, schema_text
 
     sys.stdout.write(schema_text(REQUEST_SCHEMA if args.request else SPEC_SCHEMA))
     return EXIT_OK

@@ -44,9 +44,8 @@ COARSE_RACY_NS = 2_000_000_000
 
 
 class Stored(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
-    """The outputs of a cache hit: their digests at once, their text when asked."""
+    """The outputs of a cache hit (request and manifest texts) and the diagnostics of their compile."""
 
-    digests: dict[str, str]
     texts: dict[str, str]
     diagnostics: list[Diagnostic]
 
@@ -111,7 +110,6 @@ class Cache:
         self.root = str(folder)
         self.hits = 0
         self.misses = 0
-        self.stores = 0
         # The stat of each path, once per run: specs that share a source tree stat it once.
         # A change during the run is seen by the next one (a store never records a stat
         # taken after its compile read the file: see _racy).
@@ -196,7 +194,6 @@ class Cache:
             # and then simply misses.
             with contextlib.suppress(OSError):
                 os.unlink(self._path("entry", previous))
-        self.stores += 1
         return True
 
     @staticmethod
@@ -213,7 +210,6 @@ def _parse(raw: bytes) -> Stored | None:
         head, _, body = raw.partition(b"\n")
         header = json.loads(head)
         texts: dict[str, str] = {}
-        digests: dict[str, str] = {}
         offset = 0
         for name, digest, size in header["outputs"]:
             data = body[offset : offset + size]
@@ -221,18 +217,17 @@ def _parse(raw: bytes) -> Stored | None:
             if _digest(data) != digest:
                 return None
             texts[name] = data.decode("utf-8")
-            digests[name] = digest
         if offset != len(body):
             return None
         diagnostics = [Diagnostic(**d) for d in header["diagnostics"]]
     except (ValueError, KeyError, TypeError):
         return None
-    return Stored(digests, texts, diagnostics)
+    return Stored(texts, diagnostics)
 
 
 def _write(name: str, data: bytes) -> None:
     """Write a whole file under a temporary name and rename it into place."""
-    import tempfile  # here, not at the top: a run that stores nothing does not need it (3 ms at start-up)
+    import tempfile  # here, not at the top: a run that stores nothing does not need it
 
     path = Path(name)
     if not path.parent.is_dir():

@@ -1,4 +1,4 @@
-"""Which files are specs, where their outputs go, and writing them without tearing."""
+"""Which files are specs, where their outputs go, writing them without tearing, and outputs that drifted."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from braket_jobspec import files
+from braket_jobspec.compile import Result, Writer
 from braket_jobspec.config import CONFIG_NAME, find_config, parse_config
+from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load import format_of
 
 _NOT_SPECS = {CONFIG_NAME, "pyproject.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
@@ -28,7 +30,7 @@ def output_folders(targets: Sequence[Target], out_dir: Path) -> list[Path]:
     """Each target's output folder: out_dir, or the folder under it that mirrors the spec's.
 
     One Path per folder, not three per spec: this runs before the workers start, where
-    every millisecond is spent on one core while the other waits.
+    the time is spent on one core while the other waits.
     """
     made: dict[str, Path] = {}
     folders = []
@@ -168,3 +170,105 @@ def existing_outputs(out_dir: Path, given: Sequence[Path]) -> list[str]:
         posix = folder.replace(os.sep, "/")
         found += [f"{posix}/{name}" for name in names if name.endswith(".json")]
     return found
+
+
+def writer(targets: Sequence[Target], out_dir: Path) -> Writer:
+    """Writes an ok result's request and manifest (atomically, only when they changed)."""
+    places: dict[Path, tuple[Path, str, str]] = {}  # spec: its output folder, request and manifest
+    for target, folder in zip(targets, output_folders(targets, out_dir), strict=True):
+        stem = os.path.join(folder, target.stem.rpartition("/")[2])
+        places[target.spec] = (folder, f"{stem}.json", f"{stem}.manifest.json")
+
+    def write(result: Result) -> int:
+        if not result.ok:
+            return 0  # a spec with errors keeps its previous outputs
+        folder, request_path, manifest_path = places[result.spec]
+        try:
+            written = write_atomic(request_path, result.request_json())
+            return written + write_atomic(manifest_path, result.manifest_json(folder))
+        except OSError as exc:
+            failed = manifest_path if os.path.basename(manifest_path) in str(exc.filename) else request_path
+            result.diagnostics.append(
+                Diagnostic(
+                    Path(failed).as_posix(),
+                    0,
+                    0,
+                    "E807",
+                    f"cannot write the outputs of {result.display}: {exc.strerror or exc}",
+                    hint="choose an output folder (-o) that can be written, and that no file stands in the way of",
+                )
+            )
+            return 0
+
+    return write
+
+
+def find_drift(
+    targets: Sequence[Target],
+    results: Sequence[Result],
+    out_dir: Path,
+    given: Sequence[Path],
+    environments: Sequence[str] = (),
+) -> list[Diagnostic]:
+    """Outputs that are missing, stale or extra compared with what the specs compile to.
+
+    Files under out_dir/<env>/ of the given environments belong to `--env` builds: not extra.
+    """
+    expected: dict[str, str] = {}  # by POSIX path
+    failed: set[str] = set()
+    base = out_dir.as_posix()
+    # A manifest locates the project root from its folder.
+    for target, result, folder in zip(targets, results, output_folders(targets, out_dir), strict=True):
+        request, manifest = f"{base}/{target.stem}.json", f"{base}/{target.stem}.manifest.json"
+        if result.ok:
+            expected[request] = result.request_json()
+            expected[manifest] = result.manifest_json(folder)
+        else:
+            failed.update((request, manifest))
+    hint = "run `jobspec compile` and commit the result"
+    out: list[Diagnostic] = []
+    for shown, text in expected.items():
+        try:
+            current = files.read(shown)
+        except FileNotFoundError:
+            out.append(
+                Diagnostic(shown, 0, 0, "E801", "missing: its spec compiles to a file that is not there", hint=hint)
+            )
+            continue
+        except OSError as exc:
+            out.append(Diagnostic(shown, 0, 0, "E801", f"unreadable: {exc}", hint=hint))
+            continue
+        if current != text.encode("utf-8"):
+            out.append(
+                Diagnostic(
+                    shown,
+                    _first_difference(current.decode("utf-8", "replace"), text),
+                    1,
+                    "E802",
+                    "stale: differs from what its spec compiles to",
+                    hint=hint,
+                )
+            )
+    written = {t.stem.split("/", 1)[0] for t in targets if "/" in t.stem}
+    others = tuple(f"{base}/{name}/" for name in environments if name not in written)
+    for shown in existing_outputs(out_dir, given):
+        if shown not in expected and shown not in failed and not shown.startswith(others):
+            out.append(
+                Diagnostic(
+                    shown,
+                    0,
+                    0,
+                    "E803",
+                    "extra: no spec compiles to this file",
+                    hint="delete it, or restore the spec it came from",
+                )
+            )
+    # Missing and stale outputs, then extra ones, each in path order (by folder, then name).
+    return sorted(out, key=lambda d: (d.code == "E803", Path(d.file).parts))
+
+
+def _first_difference(a: str, b: str) -> int:
+    for number, (x, y) in enumerate(zip(a.splitlines(), b.splitlines(), strict=False), 1):
+        if x != y:
+            return number
+    return min(a.count("\n"), b.count("\n")) + 1

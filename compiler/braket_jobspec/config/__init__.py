@@ -8,13 +8,14 @@ variables, the clock or the network.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from braket_jobspec import pointer as ptr
 from braket_jobspec.diagnostics import Diagnostic
+from braket_jobspec.load.bases import EnvironmentLayers, Layer
 from braket_jobspec.pointer import SourceMap
 
 CONFIG_NAME = "jobspec.toml"
@@ -41,23 +42,6 @@ class Context(NamedTuple):
             f: getattr(self, f) if getattr(self, f) is not None else getattr(base, f) for f in (*_FIELDS, "environment")
         }
         return Context(**merged)
-
-
-class Layer(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
-    """Spec fields an environment adds: its default tags (under the spec) or its overrides (over it)."""
-
-    label: str  # how explain names it, e.g. "environment prod (overrides)"
-    data: dict[str, Any]
-    source_map: SourceMap  # pointers of data; spans name the config file
-    file: str = ""  # the config file, as diagnostics name it
-    folder: Path | None = None  # relative paths in data are relative to it (the config's folder)
-
-
-class EnvironmentLayers(NamedTuple):
-    """An environment's spec layers; either may be None."""
-
-    defaults: Layer | None = None
-    overrides: Layer | None = None
 
 
 class ProjectConfig(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
@@ -211,8 +195,11 @@ def _reroot(smap: SourceMap, old: str, new: str, file: str) -> SourceMap:
     return out
 
 
-def check_context(ctx: Context, origin: str) -> list[Diagnostic]:
-    """Formats of the context values; origin names where they came from (a flag or a file)."""
+def check_context(ctx: Context, origin: str, regions: Callable[[], Sequence[str]]) -> list[Diagnostic]:
+    """Formats of the context values; origin names where they came from (a flag or a file).
+
+    regions gives the known region names, for a did-you-mean (asked only for a bad region).
+    """
     diags = []
 
     def bad(field: str, value: str, rule: str, hint: str) -> None:
@@ -220,9 +207,9 @@ def check_context(ctx: Context, origin: str) -> list[Diagnostic]:
 
     if ctx.region is not None and not re.match(REGION, ctx.region):
         from braket_jobspec.diagnostics.words import did_you_mean
-        from braket_jobspec.sdk.images import regions
 
-        hint = did_you_mean(ctx.region, regions()) or f"Braket job regions: {', '.join(regions())}"
+        known = regions()
+        hint = did_you_mean(ctx.region, known) or f"Braket job regions: {', '.join(known)}"
         bad("region", ctx.region, "expected an AWS region such as us-west-2", hint)
     if ctx.account_id is not None and not re.match(ACCOUNT, ctx.account_id):
         bad("account_id", ctx.account_id, "expected 12 digits", "e.g. 123456789012 (leading zeros included)")

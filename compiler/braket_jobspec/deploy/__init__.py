@@ -25,27 +25,11 @@ from typing import Any, TextIO
 
 from braket_jobspec.artifact import Artifact, load_all, verify
 from braket_jobspec.deploy.aws import Clients, MissingBoto3, Settings, aws_errors, describe, error_code, error_message
+from braket_jobspec.deploy.jobs import differences, find_job, same_job
 from braket_jobspec.deploy.plan import render_json, render_text, size_text
 from braket_jobspec.deploy.s3 import DEFAULT_PART_SIZE, BucketMissing, ChangedDuringUpload, Progress, Transfer
 from braket_jobspec.deploy.watch import TERMINAL, Backoff, Followed, Watcher
 from braket_jobspec.diagnostics import Diagnostic, has_errors
-
-# The fields of a GetJob answer that must equal the request for an existing job of the
-# same name to count as this artifact, already deployed.
-COMPARED = (
-    "algorithmSpecification",
-    "roleArn",
-    "deviceConfig",
-    "hyperParameters",
-    "inputDataConfig",
-    "instanceConfig",
-    "outputDataConfig",
-    "checkpointConfig",
-    "stoppingCondition",
-    "associations",
-    "tags",
-)
-SEARCH_PAGES = 10  # SearchJobs pages (of 100) looked through for a job of a given name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -372,77 +356,3 @@ class Deployment:
                 self.diagnostics.append(outcome.artifact.error("E625", f"job {job.arn} ended {job.status}{reason}"))
                 ok = False
         return ok
-
-
-def find_job(braket: Any, name: str) -> dict[str, Any] | None:
-    """The newest job of that name (SearchJobs filters by ARN or time only, so names are compared here)."""
-    best: dict[str, Any] | None = None
-    pages = braket.get_paginator("search_jobs").paginate(
-        filters=[], PaginationConfig={"PageSize": 100, "MaxItems": 100 * SEARCH_PAGES}
-    )
-    for page in pages:
-        for job in page.get("jobs", []):
-            if job.get("jobName") == name and (best is None or job["createdAt"] > best["createdAt"]):
-                best = job
-    return best
-
-
-def _normal(value: Any) -> Any:
-    """None, [] and {} alike: the service may leave out what the request gave empty."""
-    return None if value in (None, [], {}) else value
-
-
-def differences(answer: dict[str, Any], request: dict[str, Any]) -> list[str]:
-    return [key for key in COMPARED if _normal(answer.get(key)) != _normal(request.get(key))]
-
-
-def same_job(answer: dict[str, Any], request: dict[str, Any]) -> bool:
-    return answer.get("jobName") == request["jobName"] and not differences(answer, request)
-
-
-# --------------------------------------------------------------------------- status / cancel
-
-
-def region_of(arn: str) -> str | None:
-    fields = arn.split(":")
-    return fields[3] if len(fields) > 5 and fields[0] == "arn" and fields[3] else None
-
-
-def job_status(arn: str, settings: Settings, region: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    try:
-        answer: dict[str, Any] = Clients(settings, region).braket.get_job(jobArn=arn)
-    except aws_errors() as exc:
-        return None, [_job_failure(exc, arn, "calling braket:GetJob")]
-    return answer, []
-
-
-def cancel_job(arn: str, settings: Settings, region: str) -> tuple[str | None, list[Diagnostic]]:
-    try:
-        answer = Clients(settings, region).braket.cancel_job(jobArn=arn)
-    except aws_errors() as exc:
-        if error_code(exc) == "ConflictException":
-            return None, [
-                Diagnostic(
-                    arn,
-                    0,
-                    0,
-                    "E628",
-                    f"the job cannot be cancelled: {error_message(exc)}",
-                    hint="it has ended, or a cancellation is under way: see `jobspec status`",
-                )
-            ]
-        return None, [_job_failure(exc, arn, "calling braket:CancelJob")]
-    return str(answer.get("cancellationStatus", "")), []
-
-
-def _job_failure(exc: BaseException, arn: str, doing: str) -> Diagnostic:
-    if error_code(exc) == "ResourceNotFoundException":
-        return Diagnostic(
-            arn,
-            0,
-            0,
-            "E627",
-            f"no such job: {error_message(exc)}",
-            hint="check the ARN, the region it names and the account of the credentials",
-        )
-    return describe(exc, arn, doing)

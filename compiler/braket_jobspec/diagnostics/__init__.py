@@ -8,8 +8,8 @@ from typing import Literal, NamedTuple
 Severity = Literal["error", "warning"]
 
 
-# The records made at every start are NamedTuples: a frozen dataclass costs 1 to 2 ms to
-# create (it compiles its methods), a NamedTuple a fifth of that.
+# The records made at every start are NamedTuples: a frozen dataclass compiles its methods
+# when it is created, several times the cost of a NamedTuple (docs/performance.md).
 class Diagnostic(NamedTuple):
     """A finding about one place of one file.
 

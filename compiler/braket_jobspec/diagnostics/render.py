@@ -12,7 +12,6 @@ from typing import TextIO
 
 from braket_jobspec.diagnostics import Diagnostic
 
-FORMATS = ("text", "json", "github", "sarif")
 JSON_VERSION = 1
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "hint": "\033[2m", "reset": "\033[0m", "bold": "\033[1m"}

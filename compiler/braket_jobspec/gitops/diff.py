@@ -15,9 +15,7 @@ from typing import Any
 
 from braket_jobspec import pointer as ptr
 from braket_jobspec.gitops.explain import field_name
-
-# Lists of named items: compared by name, not by position.
-KEYED = {"/inputDataConfig": "channelName", "/associations": "arn"}
+from braket_jobspec.sdk.fields import KEYED
 
 
 @dataclasses.dataclass(frozen=True)

@@ -174,10 +174,10 @@ class _Explainer:
         return Where(display, span.line, span.col) if span else Where(display)
 
     def config_display(self) -> str:
-        from braket_jobspec.compile import _display
+        from braket_jobspec.compile import display_name
 
         assert self.config.path is not None
-        return _display(self.config.path)
+        return display_name(self.config.path)
 
     def context_rows(self) -> list[Row]:
         ctx = self.compiled.manifest["context"]

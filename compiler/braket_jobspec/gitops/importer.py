@@ -13,9 +13,9 @@ from typing import Any
 
 from braket_jobspec.sdk import images
 from braket_jobspec.sdk.builder import RESERVATION_TYPE
+from braket_jobspec.sdk.fields import COPIED, DATA_PARALLEL_KEYS
 
 ARCHIVE_NAME = "/source.tar.gz"
-_DATA_PARALLEL = ("sagemaker_distributed_dataparallel_enabled", "sagemaker_instance_type")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,24 +71,18 @@ def spec_from_job(job: dict[str, Any], region: str) -> Imported:
 
     instance = dict(job.get("instanceConfig", {}))
     hyper = dict(job.get("hyperParameters") or {})
-    if hyper.get(_DATA_PARALLEL[0]) == "true" and hyper.get(_DATA_PARALLEL[1]) == instance.get("instanceType"):
+    if hyper.get(DATA_PARALLEL_KEYS[0]) == "true" and hyper.get(DATA_PARALLEL_KEYS[1]) == instance.get("instanceType"):
         data["distribution"] = "data_parallel"
-        for key in _DATA_PARALLEL:
+        for key in DATA_PARALLEL_KEYS:
             del hyper[key]
     if hyper:
         data["hyperparameters"] = hyper
     inputs = _inputs(job.get("inputDataConfig") or [], str(job.get("jobName", "")), warnings)
     if inputs:
         data["input_data"] = inputs
-    if instance:
-        data["instance_config"] = instance
-    for key, spec_key in (
-        ("stoppingCondition", "stopping_condition"),
-        ("outputDataConfig", "output_data_config"),
-        ("checkpointConfig", "checkpoint_config"),
-    ):
-        if job.get(key):
-            data[spec_key] = dict(job[key])
+    for field in COPIED:  # the request objects that are the spec's, with the SDK's defaults filled in
+        if job.get(field.request[1:]):
+            data[field.spec] = dict(job[field.request[1:]])
     if job.get("tags"):
         data["tags"] = dict(job["tags"])
     for association in job.get("associations") or []:

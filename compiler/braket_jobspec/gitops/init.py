@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import resources
 from pathlib import Path
 
 from braket_jobspec.config import CONFIG_NAME, find_config
 from braket_jobspec.gitops.spectext import render
+from braket_jobspec.schemas import SPEC_SCHEMA as SCHEMA_FILE
+from braket_jobspec.schemas import schema_path
 
-SCHEMA_FILE = "jobspec.schema.json"
 DEFAULT_DEVICE = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,49}$")
-
-
-def installed_schema() -> Path:
-    """The spec schema file of this installation (the checkout's schema/ in an editable install)."""
-    packaged = resources.files("braket_jobspec").joinpath("schema", SCHEMA_FILE)
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "schema" / SCHEMA_FILE
 
 
 def schema_reference(folder: Path) -> str:
@@ -37,7 +29,7 @@ def schema_reference(folder: Path) -> str:
             return Path(os.path.relpath(candidate, folder)).as_posix()
         if (parent / ".git").exists() or (parent / CONFIG_NAME).is_file():
             break  # the top of the project: a schema above it is not the project's
-    return installed_schema().as_posix()
+    return schema_path(SCHEMA_FILE).as_posix()
 
 
 CONFIG = """\

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 
 from braket_jobspec import files
 from braket_jobspec import pointer as ptr
-from braket_jobspec.config import EnvironmentLayers, Layer
 from braket_jobspec.diagnostics import Diagnostic, Severity
 from braket_jobspec.load import Document, format_of, load
 from braket_jobspec.pointer import SourceMap, Span
@@ -23,6 +22,23 @@ from braket_jobspec.pointer import SourceMap, Span
 EXTENDS, UNSET = "extends", "unset"
 MAX_CHAIN = 16
 SPEC_LABEL = "spec"
+
+
+class Layer(NamedTuple):  # not a frozen dataclass: see diagnostics.Diagnostic
+    """Spec fields an environment adds: its default tags (under the spec) or its overrides (over it)."""
+
+    label: str  # how explain names it, e.g. "environment prod (overrides)"
+    data: dict[str, Any]
+    source_map: SourceMap  # pointers of data; spans name the config file
+    file: str = ""  # the config file, as diagnostics name it
+    folder: Path | None = None  # relative paths in data are relative to it (the config's folder)
+
+
+class EnvironmentLayers(NamedTuple):
+    """An environment's spec layers; either may be None."""
+
+    defaults: Layer | None = None
+    overrides: Layer | None = None
 
 
 class Merged(Document):

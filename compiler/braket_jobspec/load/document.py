@@ -15,8 +15,8 @@ from braket_jobspec.pointer import SourceMap
 Format = Literal["yaml", "toml"]
 
 # A spec is a few kilobytes; the service's own limits keep a valid one far below this.
-# The cap also bounds the time a hostile file can cost: the pure-Python YAML parser
-# reads about 200 KB/s of dense text.
+# The cap also bounds the time a hostile file can cost (the pure-Python YAML parser is
+# slow on dense text: docs/performance.md, measured costs).
 DEFAULT_MAX_BYTES = 128 * 1024
 # Deeper than any spec needs (the schema's deepest value is at depth 3).
 MAX_DEPTH = 32
@@ -31,7 +31,7 @@ class Document:
     """A loaded spec: plain data, where each part of it stands, and the original scalar text.
 
     A plain class, not a dataclass: the records made at every start are NamedTuples or
-    plain classes, so that the dataclasses module (and inspect, 10 ms) need not be imported.
+    plain classes, so that the dataclasses module (and inspect) need not be imported at start-up.
 
     A reader may give, for the source map or the number texts, a function that finds them:
     it is called the first time they are read, which for the source map of a valid spec is

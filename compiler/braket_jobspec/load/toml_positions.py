@@ -83,10 +83,6 @@ class _Scanner:
                 break
         self.pos = pos
 
-    def skip_line(self) -> None:
-        end = self.text.find("\n", self.pos)
-        self.pos = len(self.text) if end < 0 else end + 1
-
     # -- grammar ---------------------------------------------------------------------
 
     def document(self) -> None:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load.document import MAX_DEPTH, Document
-from braket_jobspec.load.yaml_events import Abandon, EventReader, ParseFailure
+from braket_jobspec.load.yaml_errors import Abandon, ParseFailure
+from braket_jobspec.load.yaml_events import EventReader
 from braket_jobspec.load.yaml_fast import (
     HAS_LIBYAML,
     read_plain,
@@ -56,8 +57,8 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
         )
         return None, diags
     if HAS_LIBYAML and not diags and "\t" not in text and text.endswith("\n"):
-        # Fast path: libyaml's parser (ruamel.yaml.clib) reads a valid spec about eight
-        # times faster. Anything it finds to say is said again by the pure parser below,
+        # Fast path: libyaml's parser (ruamel.yaml.clib) reads a valid spec several times
+        # faster (docs/performance.md). Anything it finds to say is said again by the pure parser below,
         # so every diagnostic keeps the same words and positions whichever is installed.
         # Files with tabs go to the pure parser, which refuses some that libyaml reads, and
         # so do files with an empty value or without a final newline, where the two

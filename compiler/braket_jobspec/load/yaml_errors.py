@@ -1,10 +1,20 @@
-"""The YAML parser's errors in words: where to look, and the usual cause."""
+"""How reading YAML fails: the reader's two ways to stop, and the parser's errors in words."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from braket_jobspec.diagnostics import Diagnostic
+
+
+class Abandon(Exception):
+    """Stop reading: what is left cannot be read safely or meaningfully."""
+
+
+class ParseFailure(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 def parser_error(exc: Any, file: str) -> Diagnostic:

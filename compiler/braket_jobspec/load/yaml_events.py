@@ -25,8 +25,9 @@ from ruamel.yaml.nodes import ScalarNode
 
 from braket_jobspec import pointer as ptr
 from braket_jobspec.diagnostics import Diagnostic
+from braket_jobspec.diagnostics.words import show
 from braket_jobspec.load.document import MAX_DEPTH, MAX_NODES
-from braket_jobspec.load.yaml_errors import parser_error
+from braket_jobspec.load.yaml_errors import Abandon, ParseFailure, parser_error
 from braket_jobspec.load.yaml_fast import (
     CORE,
     LIBYAML_CONSTRUCTED,
@@ -49,21 +50,12 @@ from braket_jobspec.pointer import SourceMap, Span
 if TYPE_CHECKING:
     from ruamel.yaml.error import StreamMark
 
-_MISSING = object()
+_MISSING = object()  # not yet constructed
+_REFUSED = object()  # a scalar that was refused (and reported)
 
 # Beyond this depth the parser itself slows down (it keeps a stack per level), so the
 # file is abandoned instead of skipped past.
 _ABANDON_DEPTH = 4 * MAX_DEPTH
-
-
-class Abandon(Exception):
-    """Stop reading: what is left cannot be read safely or meaningfully."""
-
-
-class ParseFailure(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
 
 
 class _Frame:
@@ -465,7 +457,7 @@ class EventReader:
                 start,
                 end,
                 "E120",
-                f"{show_text(event.value)} cannot be read as {kind.get(tag.replace(CORE, ''), 'a value')}{reason}",
+                f"{show(event.value, 40)} cannot be read as {kind.get(tag.replace(CORE, ''), 'a value')}{reason}",
                 pointer,
                 "quote it if it is meant as a string; a number this large is not a job setting",
             )
@@ -497,13 +489,6 @@ class EventReader:
         if "python/" in tag:
             hint = "Python tags would run code in other loaders; a spec never needs one: remove the tag"
         self.error(event.start_mark, event.end_mark, "E121", f"tag {shown} is not allowed", pointer, hint)
-
-
-_REFUSED = object()
-
-
-def show_text(text: str, limit: int = 40) -> str:
-    return repr(text) if len(text) <= limit else repr(text[: limit - 10] + "…") + f" ({len(text)} characters)"
 
 
 def _same_key(a: Any, b: Any) -> bool:

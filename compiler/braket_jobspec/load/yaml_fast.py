@@ -47,7 +47,7 @@ def _libyaml() -> Any:
     return CParser
 
 
-CPARSER = _libyaml()  # imported once: an import statement costs a microsecond at every file
+CPARSER = _libyaml()  # imported once, not at every file
 HAS_LIBYAML = CPARSER is not None
 
 

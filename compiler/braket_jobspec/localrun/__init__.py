@@ -21,9 +21,9 @@ from braket_jobspec.localrun.process import GRACE_SECONDS, Finished, describe, r
 from braket_jobspec.localrun.s3 import S3Reader
 from braket_jobspec.localrun.target import LocalJob, fail, local_source_archive
 from braket_jobspec.localrun.venv import prepare_interpreter
+from braket_jobspec.sdk.fields import DATA_PARALLEL_KEYS
 
 RUNNER = Path(__file__).with_name("bootstrap.py")
-DATA_PARALLEL_KEY = "sagemaker_distributed_dataparallel_enabled"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +53,7 @@ def run_local(job: LocalJob, options: RunOptions, messages: TextIO) -> Outcome:
         messages.flush()
 
     diagnostics = list(job.warnings)
-    if job.request["hyperParameters"].get(DATA_PARALLEL_KEY, "").lower() == "true":
+    if job.request["hyperParameters"].get(DATA_PARALLEL_KEYS[0], "").lower() == "true":
         diagnostics.append(
             Diagnostic(
                 job.display,

@@ -132,7 +132,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def compile_target(spec: Path, settings: Settings) -> LocalJob:
     """Compile a spec in memory, with the usual project config and context."""
-    from braket_jobspec.compile import Project
+    from braket_jobspec.compile.project import Project
 
     result = Project(settings).compile(spec)
     if not result.ok or result.compiled is None or result.root is None:

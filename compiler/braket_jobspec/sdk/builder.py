@@ -18,6 +18,7 @@ from braket_jobspec.config import Context
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load.document import Document
 from braket_jobspec.sdk import archive, images
+from braket_jobspec.sdk.fields import BY_SPEC, DATA_PARALLEL_KEYS, Field
 from braket_jobspec.sdk.inputs import Channel, placed, read_inputs, request_channels, uploads
 from braket_jobspec.sdk.s3uri import is_s3_uri
 from braket_jobspec.sdk.sources import Source, read_source
@@ -25,9 +26,6 @@ from braket_jobspec.sdk.workspace import Options, Origin, Workspace
 
 __all__ = ["Compiled", "Options", "Origin", "build_request", "client_token"]
 
-DEFAULT_INSTANCE = {"instanceType": "ml.m5.large", "volumeSizeInGb": 30, "instanceCount": 1}
-DEFAULT_MAX_RUNTIME = 432000
-DEFAULT_CHECKPOINT_PATH = "/opt/jobs/checkpoints"
 DEFAULT_ROLE_NAME = "service-role/AmazonBraketJobsExecutionRole"
 RESERVATION_TYPE = "RESERVATION_TIME_WINDOW_ARN"
 # The manifest's shape; 2: the source by its members (no archive digest, which depends on zlib).
@@ -112,17 +110,15 @@ class _Builder(Workspace):
         )
         inputs = placed(self, inputs, base)
         request["inputDataConfig"] = request_channels(inputs)
-        request["instanceConfig"] = self.config_object("instance_config", "/instanceConfig", DEFAULT_INSTANCE)
-        output = self.config_object("output_data_config", "/outputDataConfig", {})
+        request["instanceConfig"] = self.config_object(BY_SPEC["instance_config"])
+        output = self.config_object(BY_SPEC["output_data_config"])
         if not output.get("s3Path"):
             output["s3Path"] = f"{base}/data"
             self.origin(
                 "/outputDataConfig/s3Path", "derived", "/output_data_config", "<bucket>/jobs/<job name>/<stamp>/data"
             )
         request["outputDataConfig"] = output
-        checkpoint = self.config_object(
-            "checkpoint_config", "/checkpointConfig", {"localPath": DEFAULT_CHECKPOINT_PATH}
-        )
+        checkpoint = self.config_object(BY_SPEC["checkpoint_config"])
         if not checkpoint.get("s3Uri"):
             checkpoint["s3Uri"] = f"{base}/checkpoints"
             self.origin(
@@ -135,9 +131,7 @@ class _Builder(Workspace):
         request["deviceConfig"] = {"device": device}
         self.origin("/deviceConfig/device", "spec", "/device")
         request["hyperParameters"] = self.hyperparameters(request["instanceConfig"]["instanceType"])
-        request["stoppingCondition"] = self.config_object(
-            "stopping_condition", "/stoppingCondition", {"maxRuntimeInSeconds": DEFAULT_MAX_RUNTIME}
-        )
+        request["stoppingCondition"] = self.config_object(BY_SPEC["stopping_condition"])
         request["tags"] = dict(spec.get("tags") or {})
         for key in request["tags"]:
             self.origin(ptr.join("/tags", key), "spec", ptr.join("/tags", key))
@@ -311,14 +305,16 @@ class _Builder(Workspace):
         self.origin("/roleArn", "default", "", "the console-created AmazonBraketJobsExecutionRole")
         return f"arn:aws:iam::{self.ctx.account_id}:role/{DEFAULT_ROLE_NAME}"
 
-    def config_object(self, key: str, request_key: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    def config_object(self, field: Field) -> dict[str, Any]:
+        """A request object: the spec's value over the SDK's defaults, each key with its origin."""
+        key, defaults = field.spec, field.default
         given = self.spec.get(key) or {}
         out = dict(defaults)
-        for field in defaults:
-            self.origin(f"{request_key}/{field}", "default", f"/{key}", f"the SDK's default {defaults[field]!r}")
-        for field, value in given.items():
-            out[field] = value
-            self.origin(f"{request_key}/{field}", "spec", f"/{key}/{field}")
+        for name in defaults:
+            self.origin(f"{field.request}/{name}", "default", f"/{key}", f"the SDK's default {defaults[name]!r}")
+        for name, value in given.items():
+            out[name] = value
+            self.origin(f"{field.request}/{name}", "spec", f"/{key}/{name}")
         return out
 
     def hyperparameters(self, instance_type: str) -> dict[str, str]:
@@ -340,10 +336,7 @@ class _Builder(Workspace):
                     severity="warning",
                 )
         if self.spec.get("distribution") == "data_parallel":
-            for key, value in (
-                ("sagemaker_distributed_dataparallel_enabled", "true"),
-                ("sagemaker_instance_type", instance_type),
-            ):
+            for key, value in zip(DATA_PARALLEL_KEYS, ("true", instance_type), strict=True):
                 out[key] = value
                 self.origin(
                     ptr.join("/hyperParameters", key), "derived", "/distribution", "distribution: data_parallel"

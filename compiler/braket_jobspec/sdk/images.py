@@ -18,7 +18,7 @@ _BRAKET_IMAGE = r"/amazon-braket-([^:/]*)"
 @functools.cache
 def _table() -> dict[str, Any]:
     # The package's loader reads the file from a folder or a zip, as importlib.resources
-    # would, without importing importlib.resources and zipfile (10 ms at start-up).
+    # would, without importing importlib.resources and zipfile at start-up.
     loader: Any = __spec__.loader
     data = loader.get_data(os.path.join(os.path.dirname(__file__), "data", "images.json"))
     table: dict[str, Any] = json.loads(data.decode("utf-8"))

@@ -1,0 +1,105 @@
+"""Specs compiled on every core: a pool of forked workers, each compiling contiguous chunks of specs.
+
+Forked workers inherit the loaded modules, settings and writer for free. Where fork is not
+the safe default (macOS, Windows) every spec is compiled in the calling process.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from braket_jobspec.compile import Result, Settings, Writer, written
+from braket_jobspec.compile.cache import Stored
+
+_SHARES_PER_WORKER = 4
+_SMALLEST_CHUNK = 4
+_PER_WORKER = 50  # below this many specs per core, forking costs more than it saves
+_MAX_WORKERS = 8
+_worker_project: Any = None
+_worker_write: Writer | None = None
+
+
+def _start_worker(factory: Callable[[Settings], Any], settings: Settings, write: Writer | None) -> None:
+    global _worker_project, _worker_write
+    _worker_project, _worker_write = factory(settings), write
+
+
+def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
+    assert _worker_project is not None
+    return [_portable(written(_worker_project._compile(spec, out), _worker_write), out) for spec, out in items]
+
+
+def _portable(result: Result, out_folder: Path | None) -> Result:
+    """The result as text, to send back from a worker (no source members, no parsed document)."""
+    stored = result.stored
+    if stored is None and result.ok:
+        texts = {"request": result.request_json()}
+        if out_folder is not None:
+            texts["manifest"] = result.manifest_json(out_folder)
+        stored = Stored(texts, [])
+    return Result(
+        result.spec, result.display, result.diagnostics, root=result.root, stored=stored, written=result.written
+    )
+
+
+def worker_count(specs: int) -> int:
+    """How many workers a run of this many specs is worth (below 2: none)."""
+    if sys.platform != "linux":
+        return 1
+    return min(specs // _PER_WORKER, os.cpu_count() or 1, _MAX_WORKERS)
+
+
+def compile_forked(
+    factory: Callable[[Settings], Any],
+    settings: Settings,
+    items: list[tuple[Path, Path | None]],
+    write: Writer | None,
+    workers: int,
+) -> Generator[Result, None, None]:
+    """Compile items in forked workers, each with its own factory(settings) project; results in order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # What other specs may need is imported before the fork too (the other format's
+    # reader, orjson for many documents): once here, not once in each worker.
+    from braket_jobspec import canonical
+    from braket_jobspec.load import toml, yaml  # noqa: F401
+
+    canonical.preload()
+    # Workers send each result back as text (request and manifest), all a caller of many
+    # specs uses.
+    chunks = _chunks(items, workers)
+    context = multiprocessing.get_context("fork")
+    # Frozen, what the workers inherit is never scanned by their collector, which would
+    # otherwise write to (and so copy) every page of it.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(factory, settings, write)
+        ) as pool:
+            for chunk in pool.map(_compile_chunk, chunks):
+                yield from chunk
+    finally:
+        gc.unfreeze()
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], workers: int) -> list[list[T]]:
+    """Contiguous chunks, each a share of what is left: large first, small last.
+
+    Contiguous, so that a folder's specs (which often share a source) stay together; ever
+    smaller, so that the workers run out of work at nearly the same moment.
+    """
+    chunks, start = [], 0
+    while start < len(items):
+        size = max(_SMALLEST_CHUNK, (len(items) - start) // (workers * _SHARES_PER_WORKER))
+        chunks.append(items[start : start + size])
+        start += size
+    return chunks
