@@ -39,7 +39,7 @@ def main() -> int:
     from braket_jobspec.compile.outputs import discover
     from braket_jobspec.compile.project import Project
     from braket_jobspec.sdk import entrypoint
-    from braket_jobspec.sdk.builder import Options, build_request
+    from braket_jobspec.sdk.builder import BuildOptions, build_request
     from braket_jobspec.sdk.workspace import Memo
 
     targets = discover([Path("specs")])
@@ -62,7 +62,7 @@ def main() -> int:
             if not check_entry:
                 entrypoint.check = lambda *_: None
             try:
-                options = Options(place.root, False, Memo())
+                options = BuildOptions(place.root, False, Memo())
                 state["compiled"] = [
                     build_request(doc, folder, place.ctx, options)[0]
                     for doc, folder in zip(state["docs"], spec_dirs, strict=True)

@@ -9,13 +9,13 @@ from typing import Any
 from braket_jobspec.compile import Result, compile_spec
 from braket_jobspec.config import Context
 from braket_jobspec.diagnostics import Diagnostic
-from braket_jobspec.sdk.builder import Options
+from braket_jobspec.sdk.builder import BuildOptions
 
 CTX = Context(region="us-west-2", account_id="123456789012", stamp="1700000000000")
 
 
 def compile_file(spec: Path, ctx: Context = CTX, root: Path | None = None) -> Result:
-    return compile_spec(spec, spec.name, ctx, Options(root or spec.parent))
+    return compile_spec(spec, spec.name, ctx, BuildOptions(root or spec.parent))
 
 
 def request_of(spec: Path, ctx: Context = CTX) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from braket_jobspec.compile import compile_spec
 from braket_jobspec.config import Context
 from braket_jobspec.schemas import REQUEST_SCHEMA, schema
-from braket_jobspec.sdk.builder import Options
+from braket_jobspec.sdk.builder import BuildOptions
 from test_request_schema import botocore_errors
 
 CTX = Context(region="us-west-2", account_id="123456789012")
@@ -113,7 +113,7 @@ def dump_yaml(spec: dict[str, Any]) -> str:
 def compile_text(root: Path, name: str, text: str) -> str:
     path = root / name
     path.write_text(text, "utf-8")
-    result = compile_spec(path, name, CTX, Options(root))
+    result = compile_spec(path, name, CTX, BuildOptions(root))
     assert result.ok, "\n".join(map(str, result.diagnostics)) + "\n---\n" + text
     return result.request_json()
 

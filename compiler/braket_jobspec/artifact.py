@@ -1,9 +1,10 @@
-"""A compiled job as the deployer takes it: the request, its manifest, and proof they still hold.
+"""A compiled job on disk (build/x.json and build/x.manifest.json): read it, and prove it still holds.
 
-Loading checks that the two files belong together and were not edited after compiling;
-verifying rebuilds the source archive and hashes every local input, so that what is
-uploaded is, byte for byte, what the manifest (and so the reviewer) saw. Nothing here
-talks to AWS.
+read_pair is the one reader of the two files, for deploy and for `jobspec run`; each says
+what went wrong in its own words and code. For the deployer, loading also checks that the
+two files belong together and were not edited after compiling, and verifying rebuilds the
+source archive and hashes every local input, so that what is uploaded is, byte for byte,
+what the manifest (and so the reviewer) saw. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -132,6 +133,31 @@ def manifest_path_of(request_path: Path) -> Path:
     return request_path.with_name(request_path.name[: -len(".json")] + MANIFEST_SUFFIX)
 
 
+class PairError(Exception):
+    """Why a compiled request or its manifest cannot be read: which file, and how."""
+
+    def __init__(self, path: Path, problem: str, error: Exception | None = None) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem  # "missing" | "unreadable" | "not json" | "not an object"
+        self.error = error
+
+
+def read_object(path: Path) -> dict[str, Any]:
+    """A JSON object from a file, or a PairError saying what is wrong with it."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise PairError(path, "missing", exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PairError(path, "unreadable", exc) from None
+    except json.JSONDecodeError as exc:
+        raise PairError(path, "not json", exc) from None
+    if not isinstance(data, dict):
+        raise PairError(path, "not an object")
+    return data
+
+
 def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
     """Read a request and its manifest; refuse a pair that does not belong together."""
     from braket_jobspec.sdk.builder import MANIFEST_FORMAT, client_token
@@ -146,19 +172,18 @@ def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
         return fail("not a compiled request (expected build/<name>.json)", "deploy the outputs of jobspec compile")
     manifest_path = manifest_path_of(path)
     try:
-        request = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        return fail("no such file", "deploy the outputs of jobspec compile, e.g. build/<name>.json")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return fail(f"cannot read the request: {exc}")
-    try:
-        manifest = json.loads(manifest_path.read_text("utf-8"))
-    except FileNotFoundError:
-        return fail(f"its manifest {manifest_path.as_posix()} is missing", RECOMPILE)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return fail(f"cannot read the manifest {manifest_path.as_posix()}: {exc}")
-    if not isinstance(request, dict) or not isinstance(manifest, dict):
-        return fail("the request and its manifest must be JSON objects", RECOMPILE)
+        request = read_object(path)
+        manifest = read_object(manifest_path)
+    except PairError as exc:
+        if exc.problem == "not an object":
+            return fail("the request and its manifest must be JSON objects", RECOMPILE)
+        if exc.path == path:
+            if exc.problem == "missing":
+                return fail("no such file", "deploy the outputs of jobspec compile, e.g. build/<name>.json")
+            return fail(f"cannot read the request: {exc.error}")
+        if exc.problem == "missing":
+            return fail(f"its manifest {manifest_path.as_posix()} is missing", RECOMPILE)
+        return fail(f"cannot read the manifest {manifest_path.as_posix()}: {exc.error}")
     if manifest.get("format") != MANIFEST_FORMAT:
         return fail(
             f"manifest format {manifest.get('format')!r} is not {MANIFEST_FORMAT}",

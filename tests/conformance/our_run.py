@@ -9,7 +9,7 @@ from typing import Any
 from braket_jobspec.compile import Result, compile_spec
 from braket_jobspec.config import Context as OurContext
 from braket_jobspec.diagnostics import Diagnostic
-from braket_jobspec.sdk.builder import Options
+from braket_jobspec.sdk.builder import BuildOptions
 
 from .case import Case
 
@@ -36,7 +36,7 @@ def run_ours(case: Case, root: Path, spec: Path) -> OurRun:
         default_role_arn=ctx.default_role_arn,
         stamp=ctx.stamp,
     )
-    result = compile_spec(spec, spec.relative_to(root).as_posix(), context, Options(root.resolve()))
+    result = compile_spec(spec, spec.relative_to(root).as_posix(), context, BuildOptions(root.resolve()))
     compiled = result.compiled if result.ok else None
     if compiled is None:
         return OurRun(result, root.resolve())

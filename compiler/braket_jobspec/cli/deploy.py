@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_format_option, emit
 
 if TYPE_CHECKING:
-    from braket_jobspec.deploy.aws import Settings
+    from braket_jobspec.deploy.aws import AwsSettings
 
 DESCRIPTION = """\
 Deploy compiled jobs: verify each against the tree (a source or input that changed
@@ -57,13 +57,13 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def aws_settings(args: argparse.Namespace) -> Settings:
-    from braket_jobspec.deploy.aws import DEFAULT_MAX_ATTEMPTS, Settings
+def aws_settings(args: argparse.Namespace) -> AwsSettings:
+    from braket_jobspec.deploy.aws import DEFAULT_MAX_ATTEMPTS, AwsSettings
 
     attempts = DEFAULT_MAX_ATTEMPTS if args.max_attempts is None else args.max_attempts
     if attempts < 1:
         raise UsageError("--max-attempts must be at least 1")
-    return Settings(args.profile, args.endpoint_url, args.braket_endpoint_url, args.retry_mode, attempts)
+    return AwsSettings(args.profile, args.endpoint_url, args.braket_endpoint_url, args.retry_mode, attempts)
 
 
 def register(commands: Any) -> None:
@@ -113,7 +113,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from braket_jobspec.deploy import Deployment, Options
+    from braket_jobspec.deploy import Deployment, DeployOptions
     from braket_jobspec.deploy.s3 import MIB, MIN_PART_SIZE
     from braket_jobspec.deploy.watch import Backoff
 
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--poll-interval must be positive and at most --max-poll-interval")
     if args.wait_timeout is not None and args.wait_timeout <= 0:
         raise UsageError("--wait-timeout must be positive")
-    options = Options(
+    options = DeployOptions(
         dry_run=args.dry_run,
         wait=args.wait,
         allow_account_mismatch=args.allow_account_mismatch,

@@ -24,14 +24,14 @@ from braket_jobspec.load.bases import EnvironmentLayers
 # incremental cache never loads them (nor tarfile, gzip and jsonschema behind them).
 if TYPE_CHECKING:
     from braket_jobspec.sdk.builder import Compiled
-    from braket_jobspec.sdk.workspace import Options
+    from braket_jobspec.sdk.workspace import BuildOptions
 
 
 def compile_spec(
     spec: Path,
     display: str,
     ctx: Context,
-    options: Options,
+    options: BuildOptions,
     max_bytes: int = DEFAULT_MAX_BYTES,
     diags: list[Diagnostic] | None = None,
     environment: EnvironmentLayers | None = None,

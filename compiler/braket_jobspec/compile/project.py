@@ -125,11 +125,11 @@ class Project:
         if place.ctx is None or place.root is None:
             return Result(spec, display, diags)
         ctx, root, config = place.ctx, place.root, place.config
-        from braket_jobspec.sdk.workspace import Memo, Options
+        from braket_jobspec.sdk.workspace import BuildOptions, Memo
 
         self.memo = self.memo or Memo()
 
-        options = Options(root, self.settings.allow_outside_root, self.memo)
+        options = BuildOptions(root, self.settings.allow_outside_root, self.memo)
         if not self.settings.cache or out_folder is None:
             return compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
         started = time.time_ns()

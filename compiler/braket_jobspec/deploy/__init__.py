@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from braket_jobspec.artifact import Artifact, load_all, verify
-from braket_jobspec.deploy.aws import Clients, MissingBoto3, Settings, aws_errors, describe, error_code, error_message
+from braket_jobspec.deploy.aws import (
+    AwsSettings,
+    Clients,
+    MissingBoto3,
+    aws_errors,
+    describe,
+    error_code,
+    error_message,
+)
 from braket_jobspec.deploy.jobs import differences, find_job, same_job
 from braket_jobspec.deploy.plan import render_json, render_text, size_text
 from braket_jobspec.deploy.s3 import DEFAULT_PART_SIZE, BucketMissing, ChangedDuringUpload, Progress, Transfer
@@ -33,19 +41,19 @@ from braket_jobspec.diagnostics import Diagnostic, has_errors
 
 
 @dataclasses.dataclass(frozen=True)
-class Options:
+class DeployOptions:
     dry_run: bool = False
     wait: bool = False
     allow_account_mismatch: bool = False
     part_size: int = DEFAULT_PART_SIZE
-    aws: Settings = dataclasses.field(default_factory=Settings)
+    aws: AwsSettings = dataclasses.field(default_factory=AwsSettings)
     backoff: Backoff = dataclasses.field(default_factory=Backoff)
     wait_timeout: float | None = None
     fmt: str = "text"
 
 
 @dataclasses.dataclass
-class Outcome:
+class DeployOutcome:
     artifact: Artifact
     arn: str | None = None
     how: str = ""  # "created" (by this call or an earlier one with the same token) | "existing"
@@ -72,12 +80,12 @@ class Outcome:
 class Deployment:
     """One `jobspec deploy` run over one or more artifacts."""
 
-    def __init__(self, options: Options, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(self, options: DeployOptions, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.options = options
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.diagnostics: list[Diagnostic] = []
-        self.outcomes: list[Outcome] = []
+        self.outcomes: list[DeployOutcome] = []
         self._clients: dict[str, Clients] = {}
         self.caller = ""  # the account of the credentials, once checked
 
@@ -111,7 +119,7 @@ class Deployment:
         if self.options.dry_run:
             self.out.write(render_json(artifacts) if self.options.fmt == "json" else render_text(artifacts))
             return True
-        self.outcomes = [Outcome(a) for a in artifacts]
+        self.outcomes = [DeployOutcome(a) for a in artifacts]
         try:
             ok = self.check_account(artifacts) and self.transfer() and self.create()
         except MissingBoto3:
@@ -235,7 +243,7 @@ class Deployment:
             if transfer.ensure_bucket(bucket, artifact.region, self.caller, create):
                 self.say(f"created bucket {bucket} (the SDK's default bucket)")
 
-    def copy_checkpoints(self, outcome: Outcome, transfer: Transfer) -> bool:
+    def copy_checkpoints(self, outcome: DeployOutcome, transfer: Transfer) -> bool:
         artifact = outcome.artifact
         copy = artifact.checkpoint_copy
         assert copy is not None
@@ -284,7 +292,7 @@ class Deployment:
             )
         return ok
 
-    def adopt_existing(self, outcome: Outcome, exc: BaseException) -> bool:
+    def adopt_existing(self, outcome: DeployOutcome, exc: BaseException) -> bool:
         """After a ConflictException: True when the job of that name is this very request."""
         artifact = outcome.artifact
         braket = self.clients(artifact.region).braket

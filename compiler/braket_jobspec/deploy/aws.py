@@ -56,7 +56,7 @@ class MissingBoto3(Exception):
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
+class AwsSettings:
     """How to reach AWS: from the command line."""
 
     profile: str | None = None
@@ -71,7 +71,7 @@ class Settings:
 class Clients:
     """One boto3 session and its clients in one region, created on first use."""
 
-    def __init__(self, settings: Settings, region: str) -> None:
+    def __init__(self, settings: AwsSettings, region: str) -> None:
         try:
             import boto3
             from botocore.config import Config

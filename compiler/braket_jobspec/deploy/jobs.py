@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from braket_jobspec.deploy.aws import Clients, Settings, aws_errors, describe, error_code, error_message
+from braket_jobspec.deploy.aws import AwsSettings, Clients, aws_errors, describe, error_code, error_message
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.sdk.fields import COMPARED
 
@@ -43,7 +43,7 @@ def region_of(arn: str) -> str | None:
     return fields[3] if len(fields) > 5 and fields[0] == "arn" and fields[3] else None
 
 
-def job_status(arn: str, settings: Settings, region: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+def job_status(arn: str, settings: AwsSettings, region: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
     try:
         answer: dict[str, Any] = Clients(settings, region).braket.get_job(jobArn=arn)
     except aws_errors() as exc:
@@ -51,7 +51,7 @@ def job_status(arn: str, settings: Settings, region: str) -> tuple[dict[str, Any
     return answer, []
 
 
-def cancel_job(arn: str, settings: Settings, region: str) -> tuple[str | None, list[Diagnostic]]:
+def cancel_job(arn: str, settings: AwsSettings, region: str) -> tuple[str | None, list[Diagnostic]]:
     try:
         answer = Clients(settings, region).braket.cancel_job(jobArn=arn)
     except aws_errors() as exc:

@@ -38,14 +38,14 @@ class RunOptions:
 
 
 @dataclasses.dataclass
-class Outcome:
+class RunOutcome:
     exit_code: int  # 0: the job succeeded; 1: it failed, timed out, or could not start
     diagnostics: list[Diagnostic]
     workdir: Path | None = None
     finished: Finished | None = None
 
 
-def run_local(job: LocalJob, options: RunOptions, messages: TextIO) -> Outcome:
+def run_local(job: LocalJob, options: RunOptions, messages: TextIO) -> RunOutcome:
     """Run job to its end; messages (not the job's output) go to the messages stream."""
 
     def say(text: str) -> None:
@@ -104,7 +104,7 @@ def run_local(job: LocalJob, options: RunOptions, messages: TextIO) -> Outcome:
     results = sorted(p.relative_to(layout.model).as_posix() for p in layout.model.rglob("*") if p.is_file())
     say(f"results folder {relative_to_cwd(layout.model)}: {', '.join(results) if results else 'empty'}")
     say(f"log {relative_to_cwd(layout.log)}")
-    outcome = Outcome(0, diagnostics, workdir, finished)
+    outcome = RunOutcome(0, diagnostics, workdir, finished)
     if finished.timed_out:
         outcome.exit_code = 1
         diagnostics.append(

@@ -14,13 +14,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from braket_jobspec.artifact import MANIFEST_SUFFIX, PairError, manifest_path_of, read_object, request_path_of
 from braket_jobspec.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from braket_jobspec.compile import Settings
     from braket_jobspec.sdk.archive import Tree
-
-MANIFEST_SUFFIX = ".manifest.json"
 
 
 class RunError(Exception):
@@ -92,11 +91,8 @@ def load_compiled(target: Path) -> LocalJob:
     """A compiled request and the manifest next to it (either file may be named)."""
     from braket_jobspec.sdk.builder import MANIFEST_FORMAT
 
-    name = target.name
-    if name.endswith(MANIFEST_SUFFIX):
-        manifest_path, request_path = target, target.with_name(name[: -len(MANIFEST_SUFFIX)] + ".json")
-    else:
-        request_path, manifest_path = target, target.with_name(name[: -len(".json")] + MANIFEST_SUFFIX)
+    request_path = request_path_of(target)
+    manifest_path = manifest_path_of(request_path)
     request = _read_json(request_path)
     manifest = _read_json(manifest_path)
     display = request_path.as_posix()
@@ -115,19 +111,18 @@ def load_compiled(target: Path) -> LocalJob:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    shown = path.as_posix()
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        hint = "compile the spec first: `jobspec compile`" if path.name.endswith(MANIFEST_SUFFIX) else ""
-        raise fail(shown, "E701", "no such file", hint) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(shown, "E701", f"cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise fail(shown, "E701", f"not JSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(data, dict):
-        raise fail(shown, "E701", "not a JSON object")
-    return data
+        return read_object(path)
+    except PairError as exc:
+        shown, error = path.as_posix(), exc.error
+        if exc.problem == "missing":
+            hint = "compile the spec first: `jobspec compile`" if path.name.endswith(MANIFEST_SUFFIX) else ""
+            raise fail(shown, "E701", "no such file", hint) from None
+        if isinstance(error, json.JSONDecodeError):
+            raise fail(shown, "E701", f"not JSON: {error.msg} at line {error.lineno}") from None
+        if error is not None:
+            raise fail(shown, "E701", f"cannot read: {error}") from None
+        raise fail(shown, "E701", "not a JSON object") from None
 
 
 def compile_target(spec: Path, settings: Settings) -> LocalJob:

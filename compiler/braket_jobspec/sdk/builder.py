@@ -22,9 +22,9 @@ from braket_jobspec.sdk.fields import BY_SPEC, DATA_PARALLEL_KEYS, Field
 from braket_jobspec.sdk.inputs import Channel, placed, read_inputs, request_channels, uploads
 from braket_jobspec.sdk.s3uri import is_s3_uri
 from braket_jobspec.sdk.sources import Source, read_source
-from braket_jobspec.sdk.workspace import Options, Origin, Workspace
+from braket_jobspec.sdk.workspace import BuildOptions, Origin, Workspace
 
-__all__ = ["Compiled", "Options", "Origin", "build_request", "client_token"]
+__all__ = ["BuildOptions", "Compiled", "Origin", "build_request", "client_token"]
 
 DEFAULT_ROLE_NAME = "service-role/AmazonBraketJobsExecutionRole"
 RESERVATION_TYPE = "RESERVATION_TIME_WINDOW_ARN"
@@ -350,7 +350,7 @@ def client_token(request: dict[str, Any]) -> str:
 
 
 def build_request(
-    doc: Document, spec_dir: Path, ctx: Context, options: Options
+    doc: Document, spec_dir: Path, ctx: Context, options: BuildOptions
 ) -> tuple[Compiled | None, list[Diagnostic]]:
     """The request, manifest and origins of a schema-valid spec, or the reasons there are none."""
     builder = _Builder(doc, spec_dir, ctx, options)

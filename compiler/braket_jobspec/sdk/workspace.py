@@ -29,7 +29,7 @@ class Origin(NamedTuple):
     note: str = ""
 
 
-class Options:
+class BuildOptions:
     """Choices of the caller that change what is accepted, never what is emitted."""
 
     def __init__(self, root: Path, allow_outside_root: bool = False, memo: Memo | None = None) -> None:
@@ -79,7 +79,7 @@ class Memo:
 
 
 class Workspace:
-    def __init__(self, doc: Document, spec_dir: Path, ctx: Context, options: Options) -> None:
+    def __init__(self, doc: Document, spec_dir: Path, ctx: Context, options: BuildOptions) -> None:
         self.doc = doc
         self.spec = doc.data
         self.spec_dir = spec_dir
