@@ -16,6 +16,7 @@ from conftest import REPO
 DATA_FILES = {
     "braket_jobspec/schema/jobspec.schema.json",
     "braket_jobspec/schema/createjob-request.schema.json",
+    "braket_jobspec/schema/project.schema.json",
     "braket_jobspec/sdk/data/images.json",
     "braket_jobspec/py.typed",
 }

@@ -12,24 +12,23 @@ import re
 from pathlib import Path
 
 from braket_jobspec.config import CONFIG_NAME, find_config
-from braket_jobspec.gitops.spectext import render
-from braket_jobspec.schemas import SPEC_SCHEMA as SCHEMA_FILE
-from braket_jobspec.schemas import schema_path
+from braket_jobspec.gitops.spectext import modeline, render
+from braket_jobspec.schemas import PROJECT_SCHEMA, SPEC_SCHEMA, schema_path
 
 DEFAULT_DEVICE = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,49}$")
 
 
-def schema_reference(folder: Path) -> str:
-    """How a spec in folder names the schema: relative to the repository's schema/, else the installed file."""
+def schema_reference(folder: Path, name: str = SPEC_SCHEMA) -> str:
+    """How a file in folder names a schema: relative to the repository's schema/, else the installed file."""
     folder = folder.resolve()
     for parent in (folder, *folder.parents):
-        candidate = parent / "schema" / SCHEMA_FILE
+        candidate = parent / "schema" / name
         if candidate.is_file():
             return Path(os.path.relpath(candidate, folder)).as_posix()
         if (parent / ".git").exists() or (parent / CONFIG_NAME).is_file():
             break  # the top of the project: a schema above it is not the project's
-    return schema_path(SCHEMA_FILE).as_posix()
+    return schema_path(name).as_posix()
 
 
 CONFIG = """\
@@ -108,5 +107,5 @@ def files(folder: Path, name: str, fmt: str = "yaml", device: str = DEFAULT_DEVI
         specs / "src" / module / "job.py": JOB,
     }
     if find_config(folder.resolve()) is None:
-        out[folder / CONFIG_NAME] = CONFIG
+        out[folder / CONFIG_NAME] = f"{modeline('toml', schema_reference(folder, PROJECT_SCHEMA))}\n{CONFIG}"
     return out
