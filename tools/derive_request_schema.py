@@ -1,6 +1,6 @@
 """Derive the JSON Schema of Braket's CreateJob request from botocore's service model.
 
-Run by `make request-schema`; tests/test_request_schema.py re-derives it from the
+Run by `make request-schema`; tests/check/test_request_schema.py re-derives it from the
 installed botocore and fails when the checked-in schema drifts from the model.
 Every constraint of the model is kept, including those botocore never checks
 client-side (max, pattern, enum); the model's patterns are unanchored, so they are

@@ -61,7 +61,7 @@ def schema_refusals(data: dict[str, Any]) -> set[str]:
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
             out |= {f"{here}/{key}" for key in error.instance if key not in known}
-        elif error.validator == "propertyNames":
+        elif "propertyNames" in error.schema_path:  # the instance is the key
             out.add(f"{here}/{error.instance}")
         elif here.startswith("/exclude/"):
             out.add("/exclude")  # the compiler refuses the list, not its item

@@ -1,6 +1,6 @@
 """Every diagnostic code: its title, its severity, and its section of docs/diagnostics.md.
 
-The one list of codes. SARIF rules take their titles from here, and tests/test_codes.py
+The one list of codes. SARIF rules take their titles from here, and tests/diagnostics/test_codes.py
 checks it against the source (every code emitted is here, every code here is emitted)
 and against docs/diagnostics.md (every code has a section with a bad and a fixed example).
 A code's letter is its severity: E for errors, W for warnings.

@@ -3,7 +3,7 @@
 jsonschema builds every error with its path and context, which is what diagnostics
 need, and costs 1 to 3 ms per document. The modules here are fastjsonschema's code for
 the same two schemas, generated once by tools/generate_fastcheck.py (and checked for
-drift by tests/test_fastcheck.py): a valid document passes in under 0.1 ms, without
+drift by tests/check/test_fastcheck.py): a valid document passes in under 0.1 ms, without
 importing jsonschema at all. Only a document they refuse goes through jsonschema.
 """
 

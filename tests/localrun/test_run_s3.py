@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from braket_jobspec.localrun.s3 import channel_path
-from run.runjobs import ENV_DUMP, Jobs, read_json
+from localrun.runjobs import ENV_DUMP, Jobs, read_json
 
 moto_server = pytest.importorskip(
     "moto.server", reason="moto[server] is not installed: the S3 tests need a local S3 endpoint"

@@ -276,7 +276,7 @@ def test_every_format_is_offered_by_the_cli(project: Path) -> None:
 
 # --------------------------------------------------------------------------- docs/diagnostics.md
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_docs_describe_every_output_format() -> None:

@@ -589,7 +589,7 @@ def test_comprehension_variables_bind_nothing_on_pythons_that_inline_comprehensi
         "cases = json.loads(sys.argv[1])\n"
         "print(json.dumps({m: _binds(symtable.symtable(m.encode(), 'm.py', 'exec'), 'run') for m in cases}))\n"
     )
-    compiler = Path(__file__).resolve().parents[1] / "compiler"
+    compiler = Path(__file__).resolve().parents[2] / "compiler"
     done = subprocess.run(
         [interpreter, "-c", script, json.dumps(list(COMPREHENSION_CASES))],
         capture_output=True,

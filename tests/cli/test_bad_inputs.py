@@ -32,7 +32,7 @@ from braket_jobspec.diagnostics.codes import CODES
 # UPDATE_EXPECTED=1 rewrites the .expected files from the current output: review the diff by eye.
 UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 
-BAD = Path(__file__).parent / "bad"
+BAD = Path(__file__).resolve().parents[1] / "bad"
 EXTENSIONS = (".yaml", ".yml", ".toml")
 DEFAULT_FLAGS = ("--region", "us-west-2", "--account-id", "123456789012", "--stamp", "1700000000000")
 OUTSIDE_MARK = "@@OUTSIDE@@"

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from braket_jobspec.sdk.s3uri import s3_split
-from run.runjobs import CONTEXT, ENV_DUMP, Jobs, read_json
+from localrun.runjobs import CONTEXT, ENV_DUMP, Jobs, read_json
 
 SPEC = """\
 device: local:braket/braket_sv

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from braket_jobspec.load import yaml as yaml_reader
 from braket_jobspec.load import yaml_errors, yaml_events, yaml_fast
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FILES = sorted([*(REPO / "specs").rglob("*.yaml"), *(REPO / "tests" / "bad").glob("*.yaml")])
 
 pytestmark = pytest.mark.skipif(not yaml_reader.HAS_LIBYAML, reason="ruamel.yaml.clib (libyaml) is not installed")

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from braket_jobspec.check import fastcheck
 from braket_jobspec.schemas import REQUEST_SCHEMA, SPEC_SCHEMA, schema
 from conftest import REPO
-from test_properties import specs
+from strategies import specs
 
 sys.path.insert(0, str(REPO / "tools"))
 from generate_fastcheck import SCHEMAS, TARGET, generate

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import braket_jobspec
-from run.runjobs import Jobs, read_json
+from localrun.runjobs import Jobs, read_json
 
 # The job reports where its requirement came from, and that the environment jobspec runs in is visible.
 JOB = """\

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from braket_jobspec.diagnostics.codes import CODES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "compiler" / "braket_jobspec"
 CODE = re.compile(r"[\"']([EW]\d{3})[\"']")
 

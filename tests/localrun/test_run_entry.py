@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from braket_jobspec.localrun.bootstrap import HyperparameterError, bind_hyperparameters
-from run.runjobs import Jobs, read_json
+from localrun.runjobs import Jobs, read_json
 
 # A callable that records the arguments it got, with their types, into the results folder.
 TYPED = """\

@@ -5,27 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 from jsonschema import Draft202012Validator
 
 from braket_jobspec.schemas import REQUEST_SCHEMA, SPEC_SCHEMA, schema
+from strategies import botocore_errors
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
 from derive_request_schema import derive_installed, dump  # noqa: E402
-
-
-def create_job_shape() -> Any:
-    return botocore.session.get_session().get_service_model("braket").operation_model("CreateJob").input_shape
-
-
-def botocore_errors(request: dict[str, Any]) -> str:
-    report = ParamValidator().validate(request, create_job_shape())
-    return report.generate_report() if report.has_errors() else ""
 
 
 def test_checked_in_request_schema_is_what_the_installed_botocore_model_gives() -> None:

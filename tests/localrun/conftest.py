@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from run.runjobs import Jobs
+from localrun.runjobs import Jobs
 
 
 @pytest.fixture(autouse=True)
