@@ -5,6 +5,7 @@ The rules the schema cannot state run alongside (rules.py)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 from braket_jobspec.check.place import place_at, source_text
 from braket_jobspec.check.rules import check_rules
 from braket_jobspec.diagnostics.words import TYPE_WORDS, describe, either, label, show
-from braket_jobspec.schemas import SPEC_SCHEMA, validator
+from braket_jobspec.schemas import SPEC_SCHEMA, schema, validator
 
 # --------------------------------------------------------------------------- spec
 
@@ -143,7 +144,7 @@ def _unknown_key(doc: Document, pointer: str, key: str, known: list[str]) -> Dia
     where = f"in {label(pointer)}" if pointer else "at the top level"
     hint = did_you_mean(key, known)
     if not hint:
-        home = _HOMES.get(key)
+        home = _homes().get(key)
         if home and home != pointer:
             hint = f"{key} belongs in {label(home)}"
         elif known:
@@ -269,18 +270,17 @@ _BOUNDS_HINTS = {
     "minLength": "give a value, or remove the key to take the default",
     "maxProperties": "remove entries, or combine several into one",
 }
+
+
 # Where a key that is unknown at one level belongs, for keys written at the wrong level.
-_HOMES = {
-    "instanceType": "/instance_config",
-    "volumeSizeInGb": "/instance_config",
-    "instanceCount": "/instance_config",
-    "maxRuntimeInSeconds": "/stopping_condition",
-    "s3Path": "/output_data_config",
-    "kmsKeyId": "/output_data_config",
-    "localPath": "/checkpoint_config",
-    "s3Uri": "/checkpoint_config",
-    "content_type": "/input_data/<channel>",
-}
+@functools.cache
+def _homes() -> dict[str, str]:
+    """Where each key of a spec object belongs (`maxRuntimeInSeconds` in stopping_condition), from the schema."""
+    homes = {"content_type": "/input_data/<channel>"}
+    for name, sub in schema(SPEC_SCHEMA)["properties"].items():
+        for key in sub.get("properties", {}):
+            homes.setdefault(key, f"/{name}")
+    return homes
 
 
 def _value(error: ValidationError) -> Any:
