@@ -279,9 +279,15 @@ def test_every_format_is_offered_by_the_cli(project: Path) -> None:
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_the_docs_describe_every_output_format() -> None:
+def test_the_docs_and_the_command_line_name_every_output_format() -> None:
+    from braket_jobspec.cli import build_parser
+    from braket_jobspec.diagnostics.render import FORMATS
+
+    compile_ = build_parser("compile")._subparsers._group_actions[0].choices["compile"]  # type: ignore[union-attr]
+    (choices,) = [a.choices for a in compile_._actions if a.dest == "format"]
+    assert list(choices or ()) == list(FORMATS)
     page = (REPO / "docs" / "diagnostics.md").read_text("utf-8")
-    for fmt in ("text", "json", "github", "sarif"):
+    for fmt in FORMATS:
         assert re.search(rf"^### {fmt}\b", page, flags=re.M), fmt
     for field in ("file", "line", "col", "end_line", "end_col", "code", "severity", "pointer", "message", "hint"):
         assert f"`{field}`" in page, f"the json field {field} is not described"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from braket_jobspec.diagnostics import Diagnostic
@@ -27,16 +27,14 @@ def use_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
 
 
 def write(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO, color: bool = False) -> None:
-    if fmt == "json":
-        stream.write(render_json(diagnostics))
-    elif fmt == "github":
-        stream.write("".join(render_github(d) + "\n" for d in diagnostics))
-    elif fmt == "sarif":
-        from braket_jobspec.diagnostics.sarif import render_sarif
+    """Diagnostics in one of FORMATS (the --format choices)."""
+    stream.write(FORMATS[fmt](diagnostics, color))
 
-        stream.write(render_sarif(diagnostics))
-    else:
-        stream.write("".join(render_text(d, color) + "\n" for d in diagnostics))
+
+def _sarif(diagnostics: Sequence[Diagnostic], color: bool) -> str:
+    from braket_jobspec.diagnostics.sarif import render_sarif  # code scanning only: not at start-up
+
+    return render_sarif(diagnostics)
 
 
 def render_text(d: Diagnostic, color: bool = False) -> str:
@@ -82,3 +80,12 @@ def render_github(d: Diagnostic) -> str:
     props.append(f"title={_escape_property(d.code)}")
     message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
     return f"::{d.severity} {','.join(props)}::{_escape_data(message)}"
+
+
+# Every output format: its name (the --format choice) and how it renders a list of diagnostics.
+FORMATS: dict[str, Callable[[Sequence[Diagnostic], bool], str]] = {
+    "text": lambda diagnostics, color: "".join(render_text(d, color) + "\n" for d in diagnostics),
+    "json": lambda diagnostics, color: render_json(diagnostics),
+    "github": lambda diagnostics, color: "".join(render_github(d) + "\n" for d in diagnostics),
+    "sarif": _sarif,
+}
