@@ -17,7 +17,7 @@ from typing import TextIO
 
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.localrun.layout import Layout, choose_workdir, discard_copies, environment, prepare, relative_to_cwd
-from braket_jobspec.localrun.process import GRACE_SECONDS, Finished, describe, run_job
+from braket_jobspec.localrun.process import GRACE_SECONDS, Finished, Stopped, describe, run_job, stopped_by_signals
 from braket_jobspec.localrun.s3 import S3Reader
 from braket_jobspec.localrun.target import LocalJob, fail, local_source_archive
 from braket_jobspec.localrun.venv import prepare_interpreter
@@ -46,7 +46,24 @@ class RunOutcome:
 
 
 def run_local(job: LocalJob, options: RunOptions, messages: TextIO) -> RunOutcome:
-    """Run job to its end; messages (not the job's output) go to the messages stream."""
+    """Run job to its end; messages (not the job's output) go to the messages stream.
+
+    SIGTERM or SIGHUP ends the job, with every process it started, and then the run: one
+    line on messages and SystemExit with the signal's conventional code, 128 + its number.
+    """
+    with stopped_by_signals():
+        try:
+            return _run(job, options, messages)
+        except Stopped as stop:
+            messages.write(
+                f"jobspec run: stopped by {stop.name} (exit code {stop.exit_code}); no process of the job is left\n"
+            )
+            messages.flush()
+            raise SystemExit(stop.exit_code) from None
+
+
+def _run(job: LocalJob, options: RunOptions, messages: TextIO) -> RunOutcome:
+    """The steps of run_local, of the module's docstring, to the job's outcome."""
 
     def say(text: str) -> None:
         messages.write(f"jobspec run: {text}\n")

@@ -66,7 +66,11 @@ class Layout:
 
 
 def choose_workdir(job_name: str, given: Path | None, force: bool, cwd: Path) -> Path:
-    """A fresh work folder: <cwd>/.jobspec-runs/<job>/<n>, or the given one if empty (or ours, with force)."""
+    """A fresh work folder: <cwd>/.jobspec-runs/<job>/<n>, or the given one if empty (or ours, with force).
+
+    A relative given folder is taken against cwd here, once: later steps run in other
+    folders (pip in the code folder), where the relative path would name another place.
+    """
     if given is None:
         parent = cwd / RUNS_FOLDER / job_name
         parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +84,7 @@ def choose_workdir(job_name: str, given: Path | None, force: bool, cwd: Path) ->
             except FileExistsError:
                 number += 1
     shown = given.as_posix()
+    given = cwd / given
     if given.exists() and not given.is_dir():
         raise fail(shown, "E706", "the work folder is a file")
     if given.is_dir() and any(given.iterdir()):
