@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from braket_jobspec.load import Document
 
 from braket_jobspec.check.place import place_at
-from braket_jobspec.diagnostics.words import show
+from braket_jobspec.diagnostics.words import label, show
 
 # --------------------------------------------------------------------------- spec rules
 
@@ -50,6 +50,7 @@ def check_rules(doc: Document) -> list[Diagnostic]:
                     flaw=flaw,
                 )
             )
+    _secret_rules(doc, data, "", out)
     return out
 
 
@@ -141,7 +142,9 @@ def _tag_rules(doc: Document, tags: dict[str, Any]) -> list[Diagnostic]:
     return out
 
 
-def _credential_warning(doc: Document, pointer: str, what: str, found: credentials.Finding) -> Diagnostic:
+def _credential_warning(
+    doc: Document, pointer: str, what: str, found: credentials.Finding, *, key: bool = False
+) -> Diagnostic:
     from braket_jobspec.check.formats import Flaw
 
     return place_at(
@@ -151,6 +154,64 @@ def _credential_warning(doc: Document, pointer: str, what: str, found: credentia
         f"{what} looks like {found.what}",
         "never put credentials in a spec: it is committed, and hyperparameters and tags are visible to anyone "
         "who can describe the job; the job gets credentials from its role (role_arn)",
+        key=key,
         severity="warning",
         flaw=Flaw(found.offset, 4, found.what),
     )
+
+
+# --------------------------------------------------------------------------- secrets anywhere
+
+# Values whose AWS credentials _hyperparameter_rules and _tag_rules report, in their words.
+_NAMED_VALUES = {"/hyperparameters": "hyperparameter", "/tags": "tag"}
+_KEY_WORDS = {"/hyperparameters": "a hyperparameter name", "/tags": "a tag key", "/input_data": "an input channel name"}
+
+
+# A module function, not a closure: a closure that calls itself is a reference cycle.
+def _secret_rules(doc: Document, value: Any, pointer: str, out: list[Diagnostic]) -> None:
+    """W402 and W403 for every key and string value below pointer (cheap tests first, in credentials)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = ptr.join(pointer, str(key))
+            if isinstance(key, str):
+                owner = f"a key of {label(pointer)}" if pointer else "a top-level key"
+                _secret_check(doc, child, key, "", _KEY_WORDS.get(pointer, owner), out, key=True)
+            if pointer in _NAMED_VALUES and isinstance(item, str):
+                # Its AWS credentials are reported by its own rule; other secrets here.
+                _secret_check(doc, child, item, None, f"{_NAMED_VALUES[pointer]} {show(key)}", out)
+            else:
+                _secret_rules(doc, item, child, out)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _secret_rules(doc, item, ptr.join(pointer, str(index)), out)
+    elif isinstance(value, str) and pointer:
+        _secret_check(doc, pointer, value, ptr.split(pointer)[-1], label(pointer), out)
+
+
+def _secret_check(
+    doc: Document, pointer: str, text: str, name: str | None, what: str, out: list[Diagnostic], *, key: bool = False
+) -> None:
+    """An AWS credential (W402; not looked for when name is None) and a token or password (W403) in text."""
+    if name is not None:
+        found = credentials.find(name, text)
+        if found is not None:
+            out.append(_credential_warning(doc, pointer, what, found, key=key))
+    secret = credentials.find_secret(text)
+    if secret is not None:
+        from braket_jobspec.check.formats import Flaw
+
+        advice = "revoke the token" if "token" in secret.what else "remove the password from the URL and change it"
+        out.append(
+            place_at(
+                doc,
+                pointer,
+                "W403",
+                f"{what} contains {secret.what}",
+                "never put secrets in a spec: it is committed, and hyperparameters and tags are visible to anyone "
+                f"who can describe the job; {advice}, and let the job read the secret from AWS Secrets Manager "
+                "with its role (role_arn)",
+                key=key,
+                severity="warning",
+                flaw=Flaw(secret.offset, secret.length, secret.what),
+            )
+        )

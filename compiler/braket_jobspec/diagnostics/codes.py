@@ -85,6 +85,8 @@ _TITLES = {
     "W401": "number sent differently than written",
     "E402": "path outside the repository",
     "W402": "value looks like an AWS credential",
+    "W403": "value looks like a token or password",
+    "W404": "input uploads a secret or a Git folder",
     "E403": "not a device ARN",
     "E404": "unknown image or framework",
     "E405": "image not published in the region",

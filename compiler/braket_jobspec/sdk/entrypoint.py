@@ -4,11 +4,16 @@ The SDK checks with importlib.find_spec, which imports parent packages (running 
 code) and accepts anything importable on the submitting machine. The job container can
 only import what the archive holds, so that is where we look.
 
-The entry module is read by Python's own parser through symtable, which names every
-binding of the module's top level (def, class, import, assignment, for, with, match, in
-any block) without making the syntax tree: a quarter to a third cheaper than ast, for a
-check that nearly every spec makes. Only a refusal reads the tree with ast, for what symtable does
-not record (`import *`) and for the hint.
+Every module the container imports to reach the entry point (its packages' __init__.py,
+the module, and the __main__.py that a bare package name runs) is compiled as an import
+compiles it, with or without a callable: compile() makes the code object and never runs
+it, so a NUL byte, an unknown or contradicted coding cookie, bytes that are not UTF-8, a
+nesting too deep for the parser and the errors only the bytecode compiler finds
+(`return` outside a function, more than 20 nested blocks) are all refused here, not in
+the job. Whether the module binds the callable is read from that code object when a
+top-level def or class makes it (nearly every spec); any other binding (def, class,
+import, assignment, for, with, match, in any block) is named by symtable. Only a refusal
+reads the tree with ast, for what symtable does not record (`import *`) and for the hint.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from __future__ import annotations
 import ast
 import re
 import symtable
+import warnings
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from braket_jobspec import files
 from braket_jobspec.sdk.archive import Member
+
+if TYPE_CHECKING:
+    from types import CodeType
 
 _MODULE_PART = re.compile(r"^[^\s.:]+$")
 
@@ -56,13 +65,18 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
         prefix = "/".join(parts[:depth])
         if prefix not in dirs:
             return _missing(module, members, dirs)
+    # Importing a.b.c imports a and a.b first: their __init__.py must compile too.
+    parents = [f"{'/'.join(parts[:depth])}/__init__.py" for depth in range(1, len(parts))]
+    parents = [p for p in parents if p in members]  # a namespace package has none
+    main = f"{base}/__main__.py"
     if f"{base}.py" in members:
         path = f"{base}.py"
     elif f"{base}/__init__.py" in members:
         path = f"{base}/__init__.py"
     elif base in dirs:
-        if func is None and f"{base}/__main__.py" in members:
-            return None  # a namespace package runs its __main__ (runpy.run_module), as the SDK accepts
+        if func is None and main in members:
+            # A namespace package runs its __main__ (runpy.run_module), as the SDK accepts.
+            return _first_problem(members, [*parents, main])
         if func is not None:
             return Problem(
                 f"{module!r} is a folder without __init__.py, so it has no callable {func!r}",
@@ -75,25 +89,29 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
     else:
         return _missing(module, members, dirs)
     if func is None:
+        # A bare module runs as __main__; a package imports its __init__.py, then runs its __main__.py.
+        runs = [*parents, path, main] if path.endswith("/__init__.py") and main in members else [*parents, path]
+        return _first_problem(members, runs)
+    problem = _first_problem(members, parents)
+    if problem is not None:
+        return problem
+    loaded = _load(members, path)
+    if isinstance(loaded, Problem):
+        return loaded
+    source, code = loaded
+    if _defines(code, func) or _defines(code, "__getattr__"):  # a module __getattr__ answers any name
         return None
-    member = members[path]
-    assert member.path is not None
-    source = files.read(member.path)
     try:
-        # Bytes, as compile() takes them, so that a coding cookie is honoured (CPython takes
-        # them on every version we support; typeshed knows only str).
-        table = symtable.symtable(source, path, "exec")  # type: ignore[arg-type]
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        return Problem(
-            f"{path} has a syntax error{f' on line {line}' if line else ''}: {getattr(exc, 'msg', exc)}",
-            "the container would fail to import it",
-        )
-    except (MemoryError, RecursionError):  # the parser's own limits, which an import meets too
-        return Problem(f"{path} is nested too deeply for Python's parser", "the container would fail to import it")
-    if _binds(table, func) or _binds(table, "__getattr__"):  # a module __getattr__ answers any name
-        return None
-    names, open_ended = _top_level_names(ast.parse(source, filename=path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # Bytes, as compile() takes them, so that a coding cookie is honoured (CPython takes
+            # them on every version we support; typeshed knows only str).
+            table = symtable.symtable(source, path, "exec")  # type: ignore[arg-type]
+            if _binds(table, func) or _binds(table, "__getattr__"):
+                return None
+            names, open_ended = _top_level_names(ast.parse(source, filename=path))
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):  # compile() read it: not expected
+        return _too_deep(path)
     if func in names or open_ended:
         return None
     callables = sorted(n for n, kind in names.items() if kind == "callable")
@@ -101,6 +119,131 @@ def check(entry_point: str, members: Mapping[str, Member], dirs: frozenset[str])
         f"{path} defines no top-level {func!r}",
         f"callables defined there: {', '.join(callables)}" if callables else f"define `def {func}(...)` in {path}",
     )
+
+
+# --------------------------------------------------------------------------- compiling
+
+_IMPORT_FAILS = "the container would fail to import it"
+# PEP 263: a coding cookie on line 1, or on line 2 below a line that is blank or a comment.
+_COOKIE = rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)"
+_BLANK_OR_COMMENT = rb"^[ \t\f]*(?:[#\r]|$)"
+_BOM = b"\xef\xbb\xbf"
+
+
+def _first_problem(members: Mapping[str, Member], paths: list[str]) -> Problem | None:
+    """The first of these modules, in the container's import order, that does not compile."""
+    for path in paths:
+        loaded = _load(members, path)
+        if isinstance(loaded, Problem):
+            return loaded
+    return None
+
+
+def _load(members: Mapping[str, Member], path: str) -> tuple[bytes, CodeType] | Problem:
+    """The module's bytes and its code object, compiled as an import compiles it and never run."""
+    member = members[path]
+    assert member.path is not None
+    try:
+        source = files.read(member.path)
+    except OSError as exc:
+        return Problem(f"{path} cannot be read: {exc.strerror or exc}", "check the file's permissions")
+    nul = source.find(b"\0")
+    if nul >= 0:
+        return Problem(
+            f"{path} has a syntax error on line {_line(source, nul)}: source code string cannot contain null bytes",
+            f"{_IMPORT_FAILS}; Python refuses a NUL byte anywhere in a module; is it a binary file, or saved as "
+            "UTF-16? Save it as UTF-8 text",
+        )
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cookie = _coding_cookie(source)
+        if cookie is None or _is_utf8(cookie[0]):
+            return Problem(
+                f"{path} is not UTF-8: byte 0x{source[exc.start]:02x} on line {_line(source, exc.start)} "
+                "is not part of a UTF-8 character",
+                "Python reads a module as UTF-8 unless a coding comment on its first or second line names another "
+                "encoding (PEP 263): save the file as UTF-8, or declare its encoding, e.g. `# -*- coding: latin-1 -*-`",
+            )
+    try:
+        # Warnings off: compile() warns about code it accepts (`x is 1`), which would print
+        # into the compile's output, and become errors under -W error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return source, compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, OverflowError) as exc:
+        return _syntax_error(path, source, exc)
+    except (MemoryError, RecursionError):  # the parser's own limits, which an import meets too
+        return _too_deep(path)
+
+
+def _syntax_error(path: str, source: bytes, exc: Exception) -> Problem:
+    line = getattr(exc, "lineno", None)
+    message = str(getattr(exc, "msg", None) or exc)
+    advice = ""
+    if message.startswith(("unknown encoding", "encoding problem")):
+        cookie = _coding_cookie(source)
+        line = line or (cookie[1] if cookie else None)
+        if source.startswith(_BOM) and "with BOM" in message:
+            advice = (
+                "the file starts with a UTF-8 byte order mark, which says UTF-8, and its coding comment names another "
+                "encoding: remove the comment (or the mark, if the file is in the comment's encoding)"
+            )
+        else:
+            advice = (
+                "the coding comment names an encoding Python cannot read a module in: "
+                "write `# -*- coding: utf-8 -*-`, or remove the comment"
+            )
+    elif message.startswith("(unicode error)"):
+        advice = "the bytes do not decode in the module's encoding: save the file in it, or as UTF-8"
+    elif message.startswith("too many"):  # nested parentheses, levels of indentation, statically nested blocks
+        advice = "Python limits how deeply code nests: move the inner parts into functions or variables"
+    return Problem(
+        f"{path} has a syntax error{f' on line {line}' if line else ''}: {message}",
+        f"{_IMPORT_FAILS}; {advice}" if advice else _IMPORT_FAILS,
+    )
+
+
+def _too_deep(path: str) -> Problem:
+    return Problem(
+        f"{path} is nested too deeply for Python's parser",
+        f"{_IMPORT_FAILS}; move the inner parts of the deepest expression into functions or variables",
+    )
+
+
+def _line(source: bytes, offset: int) -> int:
+    return source.count(b"\n", 0, offset) + 1
+
+
+def _coding_cookie(source: bytes) -> tuple[str, int] | None:
+    """The encoding a PEP 263 coding comment declares, and its line; None without one."""
+    for number, text in enumerate(source.removeprefix(_BOM).split(b"\n", 2)[:2], 1):
+        found = re.match(_COOKIE, text)
+        if found:
+            return found.group(1).decode("ascii"), number
+        if not re.match(_BLANK_OR_COMMENT, text):
+            return None
+    return None
+
+
+def _is_utf8(encoding: str) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False  # compile() names it: unknown encoding
+
+
+def _defines(code: CodeType, name: str) -> bool:
+    """Whether a top-level def or class of the module (in any block) makes name.
+
+    Their code objects are constants of the module's code, named as they are; a def in a
+    function or class is a constant of that code instead. A def compile() drops as
+    unreachable (`if 0:`) is not there, and symtable answers for it.
+    """
+    kind = type(code)
+    return any(isinstance(const, kind) and const.co_name == name for const in code.co_consts)
 
 
 def _binds(table: symtable.SymbolTable, name: str) -> bool:

@@ -1,9 +1,15 @@
-"""The job's input channels: S3 URIs taken as they are, local files and folders read and hashed for upload."""
+"""The job's input channels: S3 URIs taken as they are, local files and folders read and hashed for upload.
+
+A folder's `.git` is never uploaded (as it is never archived with a source); a file that
+looks like a secret (a private key, a .env file, a credentials file) is uploaded, with a
+warning (W404): it is the data the spec names, but rarely what its author meant to share.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -73,9 +79,20 @@ def read_inputs(ws: Workspace) -> list[Channel]:
 def _input_files(ws: Workspace, path: Path, pointer: str, channel: str) -> list[InputFile]:
     """The channel's files; the key suffix is '' for a single-file input."""
     top = str(path)
+    if _GIT in PurePosixPath(ws.rel(path)).parts:
+        ws.error(
+            pointer,
+            "W404",
+            f"input {channel!r} would upload a Git folder ({ws.rel(path)})",
+            "a repository's .git holds its whole history, and its config may hold credentials; point the channel "
+            "at the data instead",
+            severity="warning",
+        )
     if os.path.isfile(top):
         ws.reads.append(top)
-        return [InputFile.read(top, "")]
+        single = InputFile.read(top, "")
+        _secret_warning(ws, single, pointer, channel)
+        return [single]
     found: list[InputFile] = []
     _walk(ws, top, top, "", found, pointer, channel)
     if not found:
@@ -98,6 +115,8 @@ def _walk(
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
         rel = prefix + entry.name
+        if entry.name == _GIT:
+            continue  # never uploaded, as never archived (archive.DEFAULT_EXCLUDES)
         if entry.is_symlink():  # read as what it points to, if that is a file in the folder
             real = os.path.realpath(entry.path)
             if not archive.inside(real, top):
@@ -110,12 +129,64 @@ def _walk(
             elif os.path.isfile(real):
                 ws.reads.append(entry.path)
                 found.append(InputFile.read(entry.path, rel))
+                _secret_warning(ws, found[-1], pointer, channel)
         elif entry.is_file(follow_symlinks=False):
             ws.reads.append(entry.path)
             found.append(InputFile.read(entry.path, rel))
+            _secret_warning(ws, found[-1], pointer, channel)
     for entry in entries:
-        if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
+        if entry.name != _GIT and not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
             _walk(ws, top, entry.path, f"{prefix}{entry.name}/", found, pointer, channel)
+
+
+# --------------------------------------------------------------------------- secrets
+
+_GIT = ".git"
+_SSH_KEYS = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
+_CREDENTIAL_FILES = frozenset({"credentials.json", ".netrc", "_netrc", ".pypirc"})
+_ENV_TEMPLATES = frozenset({"example", "sample", "template", "dist"})  # .env.example holds no secrets
+# A PEM private key (PKCS#1, PKCS#8, OpenSSH, EC, encrypted); looked for in files up to this size only.
+_PRIVATE_KEY = rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"
+_KEY_FILE_MAX = 64 << 10
+_HEAD_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _secret_warning(ws: Workspace, f: InputFile, pointer: str, channel: str) -> None:
+    what = _secret_kind(f.path, f.size)
+    if what is not None:
+        ws.error(
+            pointer,
+            "W404",
+            f"input {channel!r} would upload {ws.rel(f.path)}, which looks like {what}",
+            "input files are uploaded to S3 as they are, readable by the job and by anyone who can read the bucket; "
+            "move the file out of the input, or point the channel at a folder without it",
+            severity="warning",
+        )
+
+
+def _secret_kind(path: str, size: int) -> str | None:
+    """The secret the file looks like, by its name, or by its first bytes (a small file only)."""
+    folder, name = os.path.split(path)
+    if name in _SSH_KEYS:
+        return "an SSH private key"
+    if name == ".env" or (name.startswith(".env.") and name[5:].lower() not in _ENV_TEMPLATES):
+        return "an environment file (.env)"
+    if name in _CREDENTIAL_FILES or (name == "credentials" and os.path.basename(folder) == ".aws"):
+        return "a credentials file"
+    if not 27 <= size <= _KEY_FILE_MAX:  # shorter than "-----BEGIN PRIVATE KEY-----", or data
+        return None
+    try:
+        fd = os.open(path, _HEAD_FLAGS)
+        try:
+            # A .pem may hold a certificate before its key: all of it; any other file starts with its key.
+            head = os.read(fd, _KEY_FILE_MAX if name.endswith(".pem") else 100)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None  # read and hashed just before: not ours to report
+    if re.match(_PRIVATE_KEY, head.lstrip()) or (name.endswith(".pem") and re.search(_PRIVATE_KEY, head)):
+        return "a private key"
+    return None
 
 
 def placed(ws: Workspace, inputs: list[Channel], base: str) -> list[Channel]:
