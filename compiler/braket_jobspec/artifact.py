@@ -14,10 +14,12 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from braket_jobspec import files
 from braket_jobspec.diagnostics import Diagnostic
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -43,7 +45,8 @@ class Upload:
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
-        return self.path.open("rb")
+        fd, _ = files.open_regular(self.path)  # a FIFO put in the file's place is refused, not waited on
+        return os.fdopen(fd, "rb")
 
     def checksum(self, part_size: int) -> str:
         """The ChecksumSHA256 S3 reports for this object when uploaded with part_size parts.
@@ -146,7 +149,7 @@ class PairError(Exception):
 def read_object(path: Path) -> dict[str, Any]:
     """A JSON object from a file, or a PairError saying what is wrong with it."""
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(files.read(path))
     except FileNotFoundError as exc:
         raise PairError(path, "missing", exc) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -346,7 +349,8 @@ def _verify_source(artifact: Artifact, up: Upload, part_size: int) -> Upload | D
     source = artifact.manifest["source"]
     folder = artifact.root / up.display
     try:
-        tree = archive.scan(folder.resolve(strict=True), tuple(source.get("excludes") or ()))
+        members = source.get("members") or []
+        tree = archive.scan(folder.resolve(strict=True), tuple(source.get("excludes") or ()), archive.pinned(members))
         changes = tree.differences(source.get("members") or [])
         data = b"" if changes else tree.pack()
     except (OSError, RuntimeError, archive.SourceError) as exc:
@@ -366,7 +370,8 @@ def _verify_source(artifact: Artifact, up: Upload, part_size: int) -> Upload | D
 def _verify_input(artifact: Artifact, up: Upload, part_size: int) -> Upload | Diagnostic:
     path = artifact.root / up.display
     try:
-        with path.open("rb") as stream:
+        fd, _ = files.open_regular(path)
+        with os.fdopen(fd, "rb") as stream:
             sha, size, parts = digest_parts(stream, part_size)
     except OSError as exc:
         return artifact.error(

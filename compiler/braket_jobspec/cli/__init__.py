@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_FAILED
+    except OSError as exc:  # what no command reports itself: stdout full, a folder gone under us
+        sys.stderr.write(f"jobspec {args.command}: error: {exc.strerror or exc}\n")
+        return EXIT_FAILED
 
 
 def run() -> NoReturn:
@@ -108,6 +111,6 @@ def run() -> NoReturn:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):  # a reader that went away, or a stream closed
+    except (OSError, ValueError):  # a reader that went away, a stream closed or full
         code = code or EXIT_FAILED
     os._exit(code)

@@ -8,7 +8,17 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_context_options, emit, settings, summary
+from braket_jobspec.cli.options import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_context_options,
+    emit,
+    folder_argument,
+    path_argument,
+    settings,
+    summary,
+)
 
 if TYPE_CHECKING:
     from braket_jobspec.compile import Result, Writer
@@ -29,11 +39,14 @@ def register(commands: Any) -> None:
         epilog="examples:\n  jobspec compile\n  jobspec compile specs/qpu -o build/qpu\n"
         "  jobspec compile specs/vqe.yaml --region us-east-1 --account-id 123456789012 -o -",
     )
-    compile_.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="spec files or folders (default specs/)")
+    compile_.add_argument(
+        "paths", nargs="*", type=path_argument, metavar="PATH", help="spec files or folders (default specs/)"
+    )
     compile_.add_argument(
         "-o",
         "--out-dir",
         default="build",
+        type=folder_argument,
         metavar="DIR",
         help="output folder (default build/; build/<env>/ with --env or --all-envs); "
         "'-' prints one spec's request to stdout",
@@ -50,11 +63,14 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  jobspec check\n  jobspec check --format github   (annotations in a GitHub workflow)",
     )
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="spec files or folders (default specs/)")
+    check.add_argument(
+        "paths", nargs="*", type=path_argument, metavar="PATH", help="spec files or folders (default specs/)"
+    )
     check.add_argument(
         "-o",
         "--out-dir",
         default="build",
+        type=folder_argument,
         metavar="DIR",
         help="output folder (default build/; build/<env>/ with --env or --all-envs)",
     )
@@ -69,7 +85,9 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  jobspec validate specs/vqe.yaml\n  jobspec validate specs --format json",
     )
-    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="spec files or folders (default specs/)")
+    validate.add_argument(
+        "paths", nargs="*", type=path_argument, metavar="PATH", help="spec files or folders (default specs/)"
+    )
     add_context_options(validate)
     add_build_options(validate)
     validate.set_defaults(run=run_validate)
@@ -112,6 +130,11 @@ def discover_targets(args: argparse.Namespace) -> list[Target]:
 def plan_builds(args: argparse.Namespace, targets: Sequence[Target]) -> list[Build]:
     """The passes the flags ask for: the default environment into -o, or each named one into -o/<env>."""
     out = Path(getattr(args, "out_dir", None) or "build")
+    if args.env is not None:
+        from braket_jobspec.config import ENV_NAME
+
+        if not ENV_NAME.fullmatch(args.env) or args.env in (".", ".."):
+            raise UsageError(f"--env {args.env!r}: an environment's name is a plain name (letters, digits, . _ -)")
     names = _environments(targets)
     if getattr(args, "all_envs", False):
         if args.env:
@@ -135,12 +158,12 @@ def plan_builds(args: argparse.Namespace, targets: Sequence[Target]) -> list[Bui
 
 def _environments(targets: Sequence[Target]) -> tuple[str, ...]:
     """The environments of the project config that governs the first spec."""
-    from braket_jobspec.config import find_config, parse_config
+    from braket_jobspec.config import find_config, read_config
 
     path = find_config(targets[0].spec.parent.resolve())
     if path is None:
         return ()
-    config, _ = parse_config(path.read_text("utf-8"), path.as_posix(), path)
+    config, _ = read_config(path, path.as_posix())
     return tuple(sorted(config.environments))
 
 
@@ -173,7 +196,7 @@ def run_compile(args: argparse.Namespace) -> int:
     from braket_jobspec.compile.outputs import writer
 
     if args.out_dir == "-":
-        if len(args.paths) != 1 or not args.paths[0].is_file():
+        if len(args.paths) != 1 or args.paths[0].is_dir() or not args.paths[0].exists():
             raise UsageError("-o - prints a single spec's request: name exactly one spec file")
         if args.all_envs:
             raise UsageError("-o - prints one request: name one environment with --env, not --all-envs")

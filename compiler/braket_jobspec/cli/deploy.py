@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_format_option, emit
+from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_format_option, emit, path_argument
 
 if TYPE_CHECKING:
     from braket_jobspec.deploy.aws import AwsSettings
@@ -75,7 +74,7 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="BUILD_JSON", help="compiled requests (build/<name>.json)"
+        "paths", nargs="+", type=path_argument, metavar="BUILD_JSON", help="compiled requests (build/<name>.json)"
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and call nothing (works offline)")
     parser.add_argument(

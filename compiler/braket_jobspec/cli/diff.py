@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from braket_jobspec.cli.compile import DEFAULT_SPECS
 from braket_jobspec.cli.deploy import add_aws_options, aws_settings
-from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_context_options, emit, settings
+from braket_jobspec.cli.options import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_context_options,
+    emit,
+    path_argument,
+    settings,
+)
 
 if TYPE_CHECKING:
     from braket_jobspec.diagnostics import Diagnostic
@@ -31,8 +39,8 @@ def register(commands: Any) -> None:
         "  jobspec diff specs/vqe.yaml --env prod       against build/prod/vqe.json\n"
         "  jobspec diff specs/vqe.yaml --job arn:aws:braket:us-west-2:123456789012:job/...",
     )
-    parser.add_argument("old", type=Path, metavar="A", help="a request (.json) or a spec")
-    parser.add_argument("new", type=Path, metavar="B", nargs="?", help="a request (.json) or a spec")
+    parser.add_argument("old", type=path_argument, metavar="A", help="a request (.json) or a spec")
+    parser.add_argument("new", type=path_argument, metavar="B", nargs="?", help="a request (.json) or a spec")
     parser.add_argument("--job", metavar="ARN", help="compare with this live job (GetJob) instead")
     parser.add_argument(
         "-o",
@@ -95,6 +103,7 @@ def _operand(
     args: argparse.Namespace, path: Path, diags: list[Diagnostic], missing_ok: bool = False
 ) -> tuple[dict[str, Any] | None, str]:
     """A request: read from a .json file, or compiled from a spec."""
+    from braket_jobspec import files
     from braket_jobspec.compile.project import Project
     from braket_jobspec.diagnostics import Diagnostic
     from braket_jobspec.load import format_of
@@ -102,13 +111,14 @@ def _operand(
     shown = path.as_posix()
     if _is_json(path):
         try:
-            loaded = json.loads(path.read_text("utf-8"))
+            loaded = json.loads(files.read(path))
         except FileNotFoundError:
             if missing_ok:
                 return {}, f"{shown} (missing)"
             raise UsageError(f"{shown}: no such file") from None
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            diags.append(Diagnostic(shown, 0, 0, "E804", f"not a JSON request: {exc}"))
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            diags.append(Diagnostic(shown, 0, 0, "E804", f"not a JSON request: {reason}"))
             return None, shown
         if not isinstance(loaded, dict) or ("format" in loaded and "context" in loaded):
             diags.append(

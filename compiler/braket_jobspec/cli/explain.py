@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_context_options, emit, settings
+from braket_jobspec.cli.options import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_context_options,
+    emit,
+    path_argument,
+    settings,
+)
 
 
 def register(commands: Any) -> None:
@@ -21,7 +28,7 @@ def register(commands: Any) -> None:
         epilog="examples:\n  jobspec explain specs/vqe.yaml\n  jobspec explain specs/vqe.yaml --env prod\n"
         "  jobspec explain specs/vqe.yaml --format json   (for tools)",
     )
-    parser.add_argument("spec", type=Path, metavar="SPEC", help="a spec file")
+    parser.add_argument("spec", type=path_argument, metavar="SPEC", help="a spec file")
     add_context_options(parser)
     parser.set_defaults(run=run)
 

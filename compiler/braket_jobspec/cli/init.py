@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, emit
+from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, emit, path_argument
 
 
 def register(commands: Any) -> None:
@@ -22,7 +22,7 @@ def register(commands: Any) -> None:
         "  jobspec init jobs/ --device local:braket/braket_sv",
     )
     parser.add_argument(
-        "dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help="project folder (default .)"
+        "dir", nargs="?", type=path_argument, default=Path("."), metavar="DIR", help="project folder (default .)"
     )
     parser.add_argument(
         "--name", default="hello-braket", help="the job's name: letters, digits, - and _ (default hello-braket)"
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not NAME.match(args.name):
         raise UsageError(f"--name {args.name!r}: start with a letter; then letters, digits, - and _ (up to 50)")
+    if args.dir.exists() and not args.dir.is_dir():
+        raise UsageError(f"{args.dir.as_posix()}: not a folder (init makes a project in a folder)")
     planned = files(args.dir, args.name, args.format, args.device or DEFAULT_DEVICE)
     existing = [p for p in planned if p.exists()]
     if existing:

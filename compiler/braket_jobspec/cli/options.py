@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -16,6 +17,20 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """A command line that cannot be carried out: printed as `jobspec CMD: error: …`, exit 2."""
+
+
+def path_argument(text: str) -> Path:
+    """A path on the command line; an empty one (which Path would read as the current folder) is refused."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file")
+    return Path(text)
+
+
+def folder_argument(text: str) -> str:
+    """An output folder on the command line ('-' included); an empty one is refused."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no folder")
+    return text
 
 
 def add_context_options(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +60,20 @@ def add_context_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-bytes", type=int, default=None, metavar="N", help="largest spec file accepted (default 128 KiB)"
     )
+    parser.add_argument(
+        "--max-tree-files",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most files (and folders) a source tree or input folder may hold (default 100000)",
+    )
+    parser.add_argument(
+        "--max-tree-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most bytes a source tree or input folder may hold (default 100 GiB)",
+    )
     add_format_option(parser)
 
 
@@ -61,6 +90,7 @@ def settings(args: argparse.Namespace) -> Settings:
     from braket_jobspec.compile import Settings
     from braket_jobspec.config import Context
     from braket_jobspec.load import DEFAULT_MAX_BYTES
+    from braket_jobspec.sdk.archive import TreeLimits
 
     flags = Context(
         region=args.region,
@@ -69,9 +99,12 @@ def settings(args: argparse.Namespace) -> Settings:
         default_role_arn=args.default_role_arn,
         stamp=args.stamp,
     )
-    if args.max_bytes is not None and args.max_bytes <= 0:
-        raise UsageError("--max-bytes must be positive")
-    return Settings(flags, args.env, args.allow_outside_root, args.max_bytes or DEFAULT_MAX_BYTES)
+    for flag in ("max_bytes", "max_tree_files", "max_tree_bytes"):
+        if getattr(args, flag) is not None and getattr(args, flag) <= 0:
+            raise UsageError(f"--{flag.replace('_', '-')} must be positive")
+    default = TreeLimits()
+    limits = TreeLimits(args.max_tree_files or default.files, args.max_tree_bytes or default.bytes)
+    return Settings(flags, args.env, args.allow_outside_root, args.max_bytes or DEFAULT_MAX_BYTES, tree_limits=limits)
 
 
 def emit(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO | None = None) -> None:

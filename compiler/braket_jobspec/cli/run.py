@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_context_options, emit, settings
+from braket_jobspec.cli.options import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_context_options,
+    emit,
+    path_argument,
+    settings,
+)
 
 _CONTEXT_FLAGS = ("env", "region", "account_id", "default_bucket", "default_role_arn", "stamp")
 
@@ -29,10 +37,12 @@ def register(commands: Any) -> None:
         "exit codes: 0 the job succeeded; 1 it failed, timed out or could not start; 2 usage errors.\n"
         "docs: docs/local-run.md",
     )
-    parser.add_argument("target", type=Path, metavar="TARGET", help="build/x.json (or x.manifest.json), or a spec")
+    parser.add_argument(
+        "target", type=path_argument, metavar="TARGET", help="build/x.json (or x.manifest.json), or a spec"
+    )
     parser.add_argument(
         "--workdir",
-        type=Path,
+        type=path_argument,
         metavar="DIR",
         help="work folder (default: a new numbered folder under .jobspec-runs/<job name>/ in the current folder)",
     )
@@ -50,7 +60,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--checkpoints-from",
-        type=Path,
+        type=path_argument,
         metavar="DIR",
         help="start with a copy of DIR (say, an earlier run's checkpoints/) in the checkpoint folder",
     )

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from braket_jobspec import files
 from braket_jobspec.compile.cache import Stored
 from braket_jobspec.config import Context
 from braket_jobspec.diagnostics import Diagnostic, has_errors
 from braket_jobspec.load import DEFAULT_MAX_BYTES, Document
 from braket_jobspec.load.bases import EnvironmentLayers
+from braket_jobspec.sdk.archive import TreeLimits
 
 # The stages are imported when a spec is compiled: a run whose specs all come from the
 # incremental cache never loads them (nor tarfile, gzip and jsonschema behind them).
@@ -43,7 +43,7 @@ def compile_spec(
     """
     from braket_jobspec.check.request import validate_request
     from braket_jobspec.check.spec import validate_spec
-    from braket_jobspec.load import format_of, load
+    from braket_jobspec.load import format_of, load, read
     from braket_jobspec.load.bases import Merged, relocate, resolve
     from braket_jobspec.sdk.builder import build_request
 
@@ -52,12 +52,25 @@ def compile_spec(
     if fmt is None:
         diags.append(Diagnostic(display, 0, 0, "E104", "unknown spec format", hint="name it .yaml, .yml or .toml"))
         return Result(spec, display, diags)
+    outside = _outside_root(spec, options)
+    if outside is not None:
+        diags.append(
+            Diagnostic(
+                display,
+                0,
+                0,
+                "E106",
+                f"the spec file is a link to {outside}, outside the repository",
+                hint="keep specs in the repository (a review sees only what is in it), or pass --allow-outside-root",
+            )
+        )
+        return Result(spec, display, diags)
     try:
-        raw = files.read(spec)
+        raw, size = read(spec, max_bytes)
     except OSError as exc:
         diags.append(Diagnostic(display, 0, 0, "E105", f"cannot read the spec: {exc.strerror or exc}"))
         return Result(spec, display, diags)
-    loaded, more = load(raw, display, fmt, max_bytes)
+    loaded, more = load(raw, display, fmt, max_bytes, size)
     diags += more
     spec_dir = options.memo.resolve(spec.parent)
     if loaded is None:
@@ -80,6 +93,18 @@ def compile_spec(
     return Result(spec, display, diags, document=doc, reads=reads)
 
 
+def _outside_root(spec: Path, options: BuildOptions) -> str | None:
+    """Where a spec that is a link leads, when that is outside the repository (None: inside, or allowed)."""
+    if options.allow_outside_root:
+        return None
+    try:
+        real = options.memo.real(os.path.abspath(spec))  # memoized by folder: one lstat per spec
+    except OSError:
+        return None  # missing: reading it says so
+    root = str(options.memo.resolve(options.root))
+    return None if real == root or real.startswith(root.rstrip(os.sep) + os.sep) else real
+
+
 class Settings(NamedTuple):
     """What the command line decides for every spec of a run."""
 
@@ -88,6 +113,7 @@ class Settings(NamedTuple):
     allow_outside_root: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     cache: bool = False  # use the incremental cache (.jobspec-cache/ at the project root)
+    tree_limits: TreeLimits = TreeLimits()  # how much a source tree or input folder may hold
 
 
 class Result:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from braket_jobspec import files
 from braket_jobspec.compile import Result, Writer
-from braket_jobspec.config import CONFIG_NAME, find_config, parse_config
+from braket_jobspec.config import CONFIG_NAME, find_config, read_config
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load import format_of
 
@@ -51,24 +53,34 @@ def discover(paths: Sequence[Path]) -> list[Target]:
     """Spec files of the given files and folders; a folder's sub-folders are mirrored."""
     targets: list[Target] = []
     for given in paths:
-        if given.is_file():
-            if format_of(given.name) is None:
-                raise DiscoveryError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
-            targets.append(Target(given, given.name.rsplit(".", 1)[0]))
-        elif given.is_dir():
+        if given.is_dir():
             for spec, rel in _walk(given, _config_excludes(given)):
                 targets.append(Target(Path(spec), rel.rsplit(".", 1)[0]))
+        elif given.exists():  # a file; one that is not regular (a FIFO) is refused when read (E105)
+            if format_of(given.name) is None:
+                mode = given.stat().st_mode
+                if not stat.S_ISREG(mode):
+                    raise DiscoveryError(f"{given.as_posix()}: not a regular file: {files.kind(mode)}")
+                raise DiscoveryError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
+            targets.append(Target(given, given.name.rsplit(".", 1)[0]))
         else:
             raise DiscoveryError(f"{given.as_posix()}: no such file or folder")
     seen: dict[str, Path] = {}
+    files_seen: set[str] = set()
+    unique = []
     for target in targets:
+        real = os.path.realpath(target.spec)
+        if real in files_seen and seen.get(target.stem) is not None:
+            continue  # the same spec named twice (or a file and its folder): compiled once
+        files_seen.add(real)
+        unique.append(target)
         if target.stem in seen:
             raise DiscoveryError(
                 f"{seen[target.stem].as_posix()} and {target.spec.as_posix()} would both write "
                 f"{target.stem}.json: rename one of them"
             )
         seen[target.stem] = target.spec
-    return targets
+    return unique
 
 
 def _config_excludes(folder: Path) -> list[str]:
@@ -76,7 +88,7 @@ def _config_excludes(folder: Path) -> list[str]:
     config = find_config(folder.resolve())
     if config is None:
         return []
-    parsed, _ = parse_config(config.read_text("utf-8"), config.as_posix(), config)
+    parsed, _ = read_config(config, config.as_posix())
     return [(config.parent / pattern).as_posix() for pattern in parsed.exclude]
 
 
@@ -124,18 +136,45 @@ def _excluder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     return lambda path: match(path.replace(os.sep, "/")) is not None
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> bool:
-    """Replace path's content in one step; False (and nothing written) when it is already text."""
-    data = text.encode("utf-8")
-    target = os.fspath(path)
+def write_pair(request_path: str, request: str, manifest_path: str, manifest: str) -> int:
+    """Write a request and its manifest both or neither; how many changed (0 when both were current).
+
+    Each is written under a temporary name of this process beside its target, then renamed
+    into place (atomic for readers; like git and make we do not fsync, which would cost more
+    than the compile of a tree). When the second rename fails, the first file gets its
+    previous content back: a request never stands beside another request's manifest.
+    """
+    staged: list[tuple[str, str, bytes | None]] = []  # (temporary, target, previous bytes)
     try:
-        if files.read(target) == data:
-            return False
-    except OSError:
-        pass
-    # A temporary name of this process's own beside the target; created 0666 less the
-    # umask, as any new file. The rename is what makes the write atomic for readers; like
-    # git and make we do not fsync, which would cost more than the compile of a tree.
+        for target, text in ((request_path, request), (manifest_path, manifest)):
+            data = text.encode("utf-8")
+            try:
+                previous: bytes | None = files.read(target)
+            except OSError:
+                previous = None
+            if previous != data:
+                staged.append((_stage(target, data), target, previous))
+    except BaseException:
+        _discard(staged)
+        raise
+    done: list[tuple[str, str, bytes | None]] = []
+    try:
+        for entry in staged:
+            os.replace(entry[0], entry[1])
+            done.append(entry)
+    except BaseException:
+        _discard([e for e in staged if e not in done])
+        for _, target, previous in done:  # roll back what was already renamed
+            if previous is None:
+                os.unlink(target)
+            else:
+                os.replace(_stage(target, previous), target)
+        raise
+    return len(staged)
+
+
+def _stage(target: str, data: bytes) -> str:
+    """data in a new temporary file beside target (0666 less the umask, as any new file); its name."""
     folder, name = os.path.split(target)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -145,17 +184,21 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> bool:
         os.makedirs(folder or ".", exist_ok=True)
         fd = os.open(tmp, flags, 0o666)
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     except BaseException:
+        os.close(fd)
         os.unlink(tmp)
         raise
-    return True
+    os.close(fd)
+    return tmp
+
+
+def _discard(staged: list[tuple[str, str, bytes | None]]) -> None:
+    for tmp, _, _ in staged:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def existing_outputs(out_dir: Path, given: Sequence[Path]) -> list[str]:
@@ -172,6 +215,28 @@ def existing_outputs(out_dir: Path, given: Sequence[Path]) -> list[str]:
     return found
 
 
+def _fed_back(result: Result, folder: Path) -> str | None:
+    """What the output folder lies in, when that is the spec's source tree or one of its input folders."""
+    compiled, root = result.compiled, result.root
+    if compiled is None or root is None:
+        return None  # from the cache: a compile that wrote before has been checked
+    out = os.path.realpath(folder)
+    source = compiled.manifest.get("source") or {}
+    if source.get("kind") == "local":
+        tree = os.path.realpath(root / source["path"])
+        if _within(out, tree):
+            return f"the source tree {source['path']}"
+    for read in compiled.reads:  # the folders an input channel was read from are among them
+        path = os.fspath(read)
+        if _within(out, path) and os.path.isdir(path):
+            return f"the input folder {Path(os.path.relpath(path, root)).as_posix()}"
+    return None
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def writer(targets: Sequence[Target], out_dir: Path) -> Writer:
     """Writes an ok result's request and manifest (atomically, only when they changed)."""
     places: dict[Path, tuple[Path, str, str]] = {}  # spec: its output folder, request and manifest
@@ -183,9 +248,22 @@ def writer(targets: Sequence[Target], out_dir: Path) -> Writer:
         if not result.ok:
             return 0  # a spec with errors keeps its previous outputs
         folder, request_path, manifest_path = places[result.spec]
+        feeds = _fed_back(result, folder)
+        if feeds is not None:
+            result.diagnostics.append(
+                Diagnostic(
+                    result.display,
+                    0,
+                    0,
+                    "E808",
+                    f"the output folder {Path(folder).as_posix()}/ is inside {feeds}: its outputs would change "
+                    "what they are compiled from at every compile",
+                    hint="write the outputs elsewhere (-o), or move the data out of the way",
+                )
+            )
+            return 0
         try:
-            written = write_atomic(request_path, result.request_json())
-            return written + write_atomic(manifest_path, result.manifest_json(folder))
+            return write_pair(request_path, result.request_json(), manifest_path, result.manifest_json(folder))
         except OSError as exc:
             failed = manifest_path if os.path.basename(manifest_path) in str(exc.filename) else request_path
             result.diagnostics.append(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from braket_jobspec.compile import Result, Settings, Writer, compile_spec, display_name, written
 from braket_jobspec.compile.cache import Cache
 from braket_jobspec.compile.parallel import compile_forked, worker_count
-from braket_jobspec.config import Context, ProjectConfig, check_context, find_config, parse_config
+from braket_jobspec.config import Context, ProjectConfig, check_context, find_config, read_config
 from braket_jobspec.diagnostics import Diagnostic, has_errors
 from braket_jobspec.load.bases import EnvironmentLayers
 
@@ -37,7 +37,7 @@ class Project:
         path = find_config(folder)
         if path is None:
             return ProjectConfig(None, {}, None), []
-        return parse_config(path.read_text("utf-8"), display_name(path), path)
+        return read_config(path, display_name(path))
 
     def root_for(self, spec: Path, config: ProjectConfig) -> Path:
         if config.root is not None:
@@ -89,6 +89,7 @@ class Project:
             "root": str(root.resolve()),
             "allow_outside_root": self.settings.allow_outside_root,
             "max_bytes": self.settings.max_bytes,
+            "tree_limits": list(self.settings.tree_limits),
         }
         return _Place(tuple(diags), config, ctx, root, layers, json.dumps(material, sort_keys=True))
 
@@ -129,7 +130,7 @@ class Project:
 
         self.memo = self.memo or Memo()
 
-        options = BuildOptions(root, self.settings.allow_outside_root, self.memo)
+        options = BuildOptions(root, self.settings.allow_outside_root, self.memo, self.settings.tree_limits)
         if not self.settings.cache or out_folder is None:
             return compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
         started = time.time_ns()

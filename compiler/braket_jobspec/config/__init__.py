@@ -24,6 +24,8 @@ STAMP = r"^[A-Za-z0-9]{1,32}$"
 ACCOUNT = r"^\d{12}$"
 REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 _FIELDS = ("region", "account_id", "default_bucket", "default_role_arn", "stamp")
+# An environment's name is a folder's (build/<name>/): a plain name, never a path.
+ENV_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class Context(NamedTuple):
@@ -62,7 +64,7 @@ def find_config(start: Path) -> Path | None:
     """The nearest jobspec.toml in start or its parents (start is a folder)."""
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
+        if candidate.exists() and not candidate.is_dir():  # not only a regular one: read_config says what is wrong
             return candidate
     return None
 
@@ -104,8 +106,24 @@ def parse_config(text: str, file: str, path: Path | None) -> tuple[ProjectConfig
     if not isinstance(raw_envs, dict):
         error("/environments", "environments must be a table of [environments.<name>] tables")
         raw_envs = {}
+    folded: dict[str, str] = {}  # each name in lower case: build/<name>/ on a case-insensitive disk
     for name, values in raw_envs.items():
-        base = f"/environments/{name}"
+        base = ptr.join("/environments", name)
+        if not ENV_NAME.fullmatch(name) or name in (".", ".."):
+            error(
+                base,
+                f"environment name {name!r} is not a plain name",
+                "use letters, digits, '.', '_' and '-' (not '.' or '..'): it names the folder build/<name>/",
+            )
+            continue
+        if name.lower() in folded:
+            error(
+                base,
+                f"environment {name!r} differs from {folded[name.lower()]!r} only in case",
+                "they would write the same folder on a case-insensitive disk: rename one",
+            )
+            continue
+        folded[name.lower()] = name
         if not isinstance(values, dict):
             error(base, f"environment {name!r} must be a table")
             continue
@@ -221,3 +239,36 @@ def check_context(ctx: Context, origin: str, regions: Callable[[], Sequence[str]
             "e.g. 1700000000000, or leave it out to derive the stamp from the content",
         )
     return diags
+
+
+# Far beyond any project config; a bound on what a hostile one can cost.
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def read_config(path: Path, file: str) -> tuple[ProjectConfig, list[Diagnostic]]:
+    """The project config at path, parsed; a file that cannot be read or decoded is an E301, not an error raised."""
+    from braket_jobspec import files
+
+    empty = ProjectConfig(path, {}, None)
+    try:
+        raw = files.read(path, MAX_CONFIG_BYTES)
+    except files.TooLarge as big:
+        return empty, [Diagnostic(file, 0, 0, "E301", f"the project config is {big.size} bytes, over {big.limit}")]
+    except OSError as exc:
+        return empty, [Diagnostic(file, 0, 0, "E301", f"cannot read the project config: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return empty, [
+            Diagnostic(
+                file,
+                line,
+                col,
+                "E301",
+                f"the project config is not UTF-8: byte 0x{raw[exc.start]:02x}",
+                hint="TOML files are UTF-8 text; re-save jobspec.toml as UTF-8",
+            )
+        ]
+    return parse_config(text, file, path)

@@ -40,6 +40,7 @@ _TITLES = {
     "E103": "not UTF-8 text",
     "E104": "unknown spec format",
     "E105": "spec file cannot be read",
+    "E106": "spec file outside the repository",
     "W106": "mixed line endings",
     "E110": "YAML directive",
     "E111": "invalid YAML",
@@ -98,6 +99,8 @@ _TITLES = {
     "E411": "input symlink out of its folder",
     "E412": "empty input folder",
     "E413": "S3 location the SDK cannot address",
+    "E414": "input that is not a regular file",
+    "E415": "input folder over the tree limits",
     # The request against CreateJob (check/request.py)
     "E501": "request breaks a CreateJob constraint",
     # Deploying (deploy/, artifact.py)
@@ -145,6 +148,7 @@ _TITLES = {
     "W805": "job only partly recovered",
     "E806": "file exists",
     "E807": "outputs cannot be written",
+    "E808": "output folder inside a source or input folder",
 }
 
 CODES: dict[str, Code] = {code: Code(code, title) for code, title in _TITLES.items()}

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from braket_jobspec import files
 from braket_jobspec import pointer as ptr
 from braket_jobspec.compile import Result, Settings
 from braket_jobspec.config import ProjectConfig
@@ -169,7 +170,9 @@ class _Explainer:
         path = self.config.path
         if path is None or self.environment is None:
             return None
-        span = locate_toml(path.read_text("utf-8")).keys.get(ptr.join("/environments", self.environment, field))
+        span = locate_toml(files.read(path).decode("utf-8", "replace")).keys.get(
+            ptr.join("/environments", self.environment, field)
+        )
         display = self.config_display()
         return Where(display, span.line, span.col) if span else Where(display)
 

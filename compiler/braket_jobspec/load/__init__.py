@@ -13,6 +13,9 @@ pointers cut out are kept in Document.dropped, and later stages stay silent abou
 
 from __future__ import annotations
 
+import os
+
+from braket_jobspec import files
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load.document import DEFAULT_MAX_BYTES, MAX_DEPTH, MAX_NODES, Document, Format
 from braket_jobspec.load.text import decode
@@ -31,14 +34,14 @@ def format_of(name: str) -> Format | None:
 
 
 def load(
-    raw: bytes, file: str, fmt: Format, max_bytes: int = DEFAULT_MAX_BYTES
+    raw: bytes, file: str, fmt: Format, max_bytes: int = DEFAULT_MAX_BYTES, size: int | None = None
 ) -> tuple[Document | None, list[Diagnostic]]:
     """Parse raw bytes; return the document (None when nothing usable is left) and the diagnostics.
 
     Never raises on any input: every problem is a diagnostic, and a None document comes
-    with at least one error.
+    with at least one error. size: the file's, when raw is only its head (files.TooLarge).
     """
-    text, diags = decode(raw, file, max_bytes)
+    text, diags = decode(raw, file, max_bytes, size)
     if text is None:
         return None, diags
     if fmt == "yaml":
@@ -53,3 +56,14 @@ def load(
     if doc is not None and any(d.is_error for d in diags) and not doc.data:
         doc = None
     return doc, diags
+
+
+def read(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes, int | None]:
+    """A spec file's bytes for load(), and its size when only its head was read (over max_bytes).
+
+    OSError when it cannot be read: missing, unreadable, or not a regular file.
+    """
+    try:
+        return files.read(path, max_bytes), None
+    except files.TooLarge as big:
+        return big.head, big.size

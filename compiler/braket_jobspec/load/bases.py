@@ -13,10 +13,9 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from braket_jobspec import files
 from braket_jobspec import pointer as ptr
 from braket_jobspec.diagnostics import Diagnostic, Severity
-from braket_jobspec.load import Document, format_of, load
+from braket_jobspec.load import Document, format_of, load, read
 from braket_jobspec.pointer import SourceMap, Span
 
 EXTENDS, UNSET = "extends", "unset"
@@ -179,14 +178,14 @@ class _Chain:
             return None, path
         display = _display_of(doc.file, target)
         try:
-            raw = files.read(resolved)
+            raw, size = read(resolved, self.max_bytes)
         except OSError as exc:
             self.error(doc, "/extends", "E151", f"cannot read base {target!r}: {exc.strerror or exc}")
             return None, path
         self.files.append(resolved)
         fmt = format_of(resolved.name)
         assert fmt is not None
-        loaded, diags = load(raw, display, fmt, self.max_bytes)
+        loaded, diags = load(raw, display, fmt, self.max_bytes, size)
         self.diags += diags
         if loaded is None:
             self.failed = True

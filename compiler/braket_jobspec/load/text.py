@@ -9,8 +9,20 @@ from braket_jobspec.diagnostics import Diagnostic
 _BOM = b"\xef\xbb\xbf"
 
 
-def decode(raw: bytes, file: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text (None when it cannot be read as a spec at all) and what was found on the way."""
+def _wide_encoding(raw: bytes) -> str | None:
+    """UTF-32 or UTF-16, by the byte order mark (UTF-32 LE's starts with UTF-16 LE's: tested first)."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    return None
+
+
+def decode(raw: bytes, file: str, max_bytes: int, size: int | None = None) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text (None when it cannot be read as a spec at all) and what was found on the way.
+
+    size: the whole file's, when raw is only its head (files.TooLarge).
+    """
     if len(raw) > max_bytes:
         line, col = _line_col(raw, max_bytes)
         return None, [
@@ -19,19 +31,20 @@ def decode(raw: bytes, file: str, max_bytes: int) -> tuple[str | None, list[Diag
                 line,
                 col,
                 "E101",
-                f"the file is {len(raw)} bytes, over the limit of {max_bytes} bytes (passed here)",
+                f"the file is {size or len(raw)} bytes, over the limit of {max_bytes} bytes (passed here)",
                 hint="a job spec is a few kilobytes; if this one must be larger, raise the limit with --max-bytes",
             )
         ]
     diags: list[Diagnostic] = []
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = _wide_encoding(raw)
+    if wide is not None:
         return None, [
             Diagnostic(
                 file,
                 1,
                 1,
                 "E103",
-                "the file is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
+                f"the file is {wide} text (it starts with a {wide} byte order mark), not UTF-8",
                 hint="save the file as UTF-8 (editors call it 'UTF-8' or 'UTF-8 without BOM')",
             )
         ]

@@ -17,6 +17,9 @@ from braket_jobspec.pointer import SourceMap
 
 _YAMLISH_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)", re.M)
 
+# Python refuses to convert longer digit strings (sys.get_int_max_str_digits()).
+_MAX_INT_DIGITS = 4300
+
 
 def read_toml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     import tomli
@@ -36,8 +39,8 @@ def read_toml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
                 hint="a spec is at most three levels deep; this is not a job spec",
             )
         ]
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        return None, [Diagnostic(file, 1, 1, "E130", f"invalid TOML: {exc}", hint="check the numbers in the file")]
+    except ValueError as exc:  # an integer with more digits than Python converts, mostly
+        return None, [_value_error(exc, text, file)]
     if not data:
         return None, [
             Diagnostic(
@@ -67,6 +70,30 @@ def read_toml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     if any(d.code == "E123" for d in diags):
         return None, diags
     return Document(file, "toml", data, smap, number_texts, text, frozenset(dropped)), diags
+
+
+# A run of digits (with TOML's underscores) longer than Python turns into an int.
+_LONG_NUMBER = re.compile(rf"[-+]?(?:0[xob])?[0-9A-Fa-f](?:_?[0-9A-Fa-f]){{{_MAX_INT_DIGITS},}}")
+
+
+def _value_error(exc: ValueError, text: str, file: str) -> Diagnostic:
+    """A value tomli could read but Python cannot hold: placed at the value, in TOML's words."""
+    long = _LONG_NUMBER.search(text)
+    if long is None:
+        return Diagnostic(file, 1, 1, "E130", f"invalid TOML: {exc}", hint="check the numbers in the file")
+    line = text.count("\n", 0, long.start()) + 1
+    col = long.start() - text.rfind("\n", 0, long.start())
+    digits = sum(c.isalnum() for c in long.group(0))
+    return Diagnostic(
+        file,
+        line,
+        col,
+        "E120",
+        f"an integer of {digits} digits: no number in a spec is this long",
+        hint="quote it to send it as a string, or shorten it",
+        end_line=line,
+        end_col=col + len(long.group(0)),
+    )
 
 
 def _syntax_error(exc: Any, text: str, file: str) -> Diagnostic:

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from braket_jobspec import files
 from braket_jobspec.artifact import MANIFEST_SUFFIX, PairError, manifest_path_of, read_object, request_path_of
 from braket_jobspec.diagnostics import Diagnostic
 
@@ -146,7 +147,8 @@ def local_source_archive(job: LocalJob) -> bytes:
     source = job.manifest["source"]
     path = job.root / source["path"]
     try:
-        tree = job.tree or archive.scan(path.resolve(strict=True), source.get("excludes", []))
+        members = source.get("members", [])
+        tree = job.tree or archive.scan(path.resolve(strict=True), source.get("excludes", []), archive.pinned(members))
         changes = tree.differences(source.get("members", []))
         if not changes:
             return tree.pack()
@@ -169,7 +171,7 @@ def local_input(job: LocalJob, item: dict[str, Any]) -> bytes:
     """One local input file of the manifest, refused when it changed since the compile."""
     path: Path = job.root / item["path"]
     try:
-        data = path.read_bytes()
+        data = files.read(path)
     except OSError as exc:
         raise fail(
             job.display,

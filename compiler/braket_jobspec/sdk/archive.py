@@ -35,6 +35,24 @@ class SourceError(Exception):
     """A source tree that cannot be archived; the message says why."""
 
 
+class TreeLimits(NamedTuple):
+    """How much a source tree or input folder may hold: a bound on what a tree can cost.
+
+    Symlinked folders are followed in a source tree, so a few links can make millions of
+    paths (each folder linking twice to the one before: 2^n); the bound refuses such a
+    tree by its count instead of reading it. `--max-tree-files` and `--max-tree-bytes` raise them.
+    """
+
+    files: int = 100_000
+    bytes: int = 100 << 30
+
+    def check(self, files: int, size: int, what: str) -> None:
+        if files > self.files:
+            raise SourceError(f"{what} holds more than {self.files} files (raise the limit with --max-tree-files)")
+        if size > self.bytes:
+            raise SourceError(f"{what} holds more than {self.bytes} bytes (raise the limit with --max-tree-bytes)")
+
+
 class Member(NamedTuple):
     """One archive member; path is the real file it is read from (None for folders)."""
 
@@ -105,11 +123,14 @@ class Tree:
                     tar.addfile(info)
                     continue
                 assert member.path is not None
-                data = files.read(member.path)
-                if hashlib.sha256(data).hexdigest() != member.sha256:
-                    raise SourceError(f"{member.name} changed while it was being archived")
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
+                info.size = member.size
+                with _Hashing(member.path) as data:  # streamed: a large member is never whole in memory
+                    try:
+                        tar.addfile(info, data)
+                    except OSError as exc:  # shorter than scanned ("unexpected end of data")
+                        raise SourceError(f"{member.name} changed while it was being archived") from exc
+                    if data.read(1) or data.hexdigest() != member.sha256:
+                        raise SourceError(f"{member.name} changed while it was being archived")
         return raw.getvalue()
 
 
@@ -134,14 +155,47 @@ def _excluder(patterns: tuple[str, ...]) -> Callable[[str, str], bool]:
     return lambda relpath, name: by_name(name) is not None or by_path(relpath) is not None
 
 
-def scan(source: Path, excludes: Sequence[str] = ()) -> Tree:
+def pinned(described: Sequence[Mapping[str, Any]]) -> TreeLimits:
+    """Limits for rescanning a tree a manifest pins: the defaults, or twice what it pins if that is more.
+
+    Bounded (a tree grown by a symlink fan-out stops early), and loose enough that an ordinary
+    change is still listed as one (added, removed, changed files) rather than cut short.
+    """
+    size = sum(m["size"] for m in described if isinstance(m, Mapping) and isinstance(m.get("size"), int))
+    default = TreeLimits()
+    return TreeLimits(max(default.files, 2 * len(described)), max(default.bytes, 2 * size))
+
+
+def scan(source: Path, excludes: Sequence[str] = (), limits: TreeLimits | None = None) -> Tree:
     """The members of the archive of source (a resolved file or folder), every file hashed."""
     top = str(source)
     if not source.is_dir():
         return Tree((_file_member(top, source.name),))
     members: list[Member] = []
-    _walk(members, _excluder((*DEFAULT_EXCLUDES, *excludes)), top, top, source.name, "", (top,))
+    _walk(
+        members,
+        _excluder((*DEFAULT_EXCLUDES, *excludes)),
+        top,
+        top,
+        source.name,
+        "",
+        (top,),
+        _Count(limits or TreeLimits()),
+    )
     return Tree(tuple(members))
+
+
+class _Count:
+    """Members and bytes so far, against the limits."""
+
+    def __init__(self, limits: TreeLimits) -> None:
+        self.limits, self.files, self.bytes = limits, 0, 0
+
+    def add(self, member: Member) -> Member:
+        self.files += 1
+        self.bytes += member.size
+        self.limits.check(self.files, self.bytes, "the source")
+        return member
 
 
 # Module functions, not closures inside scan: a closure that calls itself is a reference
@@ -154,9 +208,10 @@ def _walk(
     arcname: str,
     relpath: str,
     active: tuple[str, ...],
+    count: _Count,
 ) -> None:
     """Add folder and what is below it, depth first in name order, as tarfile.add does."""
-    members.append(Member(arcname, True))
+    members.append(count.add(Member(arcname, True)))
     with os.scandir(folder) as it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
@@ -177,33 +232,42 @@ def _walk(
         if is_dir:
             if real in active:
                 raise SourceError(f"{rel}: symlink loop")
-            _walk(members, skip, top, real, f"{arcname}/{name}", rel, (*active, real))
+            _walk(members, skip, top, real, f"{arcname}/{name}", rel, (*active, real), count)
         else:
-            members.append(_file_member(real, f"{arcname}/{name}"))
+            members.append(count.add(_file_member(real, f"{arcname}/{name}")))
 
 
 def _file_member(real: str, arcname: str) -> Member:
-    data, mode = _read_regular(real, arcname)
+    try:
+        size, sha256, mode = files.digest(real)  # in chunks: a member of any size is hashed whole
+    except files.NotRegularFile:
+        raise SourceError(f"{arcname.partition('/')[2] or arcname}: not a regular file or folder") from None
     executable = 0o755 if mode & stat.S_IXUSR else 0o644
-    return Member(arcname, False, len(data), executable, hashlib.sha256(data).hexdigest(), real)
+    return Member(arcname, False, size, executable, sha256, real)
+
+
+class _Hashing:
+    """A regular file read by tarfile, hashed on the way (a FIFO put in its place is refused, not waited on)."""
+
+    def __init__(self, path: str) -> None:
+        self.fd, _ = files.open_regular(path)
+        self.hasher = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = os.read(self.fd, size if size >= 0 else files.CHUNK)
+        self.hasher.update(chunk)
+        return chunk
+
+    def hexdigest(self) -> str:
+        return self.hasher.hexdigest()
+
+    def __enter__(self) -> _Hashing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
 
 
 def inside(path: str, folder: str) -> bool:
     """path is folder or below it (both resolved); by text, as Path.parents builds a path per level."""
     return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
-
-
-# O_NONBLOCK: a FIFO found where a file was listed must not hang the compile.
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _read_regular(path: str, arcname: str) -> tuple[bytes, int]:
-    """A regular file's bytes and mode, as files.read reads them, refusing anything else."""
-    fd = os.open(path, _READ_FLAGS)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceError(f"{arcname.partition('/')[2] or arcname}: not a regular file or folder")
-        return files.read_open(fd, info.st_size), info.st_mode
-    finally:
-        os.close(fd)

@@ -46,14 +46,13 @@ class _Builder(Workspace):
         spec = self.spec
         device: str = spec["device"]
         region = self.region(device)
-        if region is None:
-            return None
-
-        user_image = self.image(region)
+        # Without a region the image cannot be resolved, but the source and inputs are still
+        # read: their errors are reported with the missing region's, not after it is fixed.
+        user_image = self.image(region) if region is not None else None
         source = read_source(self)
         inputs = read_inputs(self)
         self.sdk_addressable(source)
-        if self.diags and any(d.is_error for d in self.diags):
+        if region is None or any(d.is_error for d in self.diags):
             return None
 
         account = self.ctx.account_id
@@ -207,7 +206,7 @@ class _Builder(Workspace):
             region = fields[3] or self.ctx.region
         if region is None:
             self.error(
-                "",
+                "/device",
                 "E304",
                 "no region: the device ARN names none and the context gives none",
                 "give --region, or set region in an environment of jobspec.toml",

@@ -7,7 +7,6 @@ warning (W404): it is the data the spec names, but rarely what its author meant 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -28,8 +27,8 @@ class InputFile(NamedTuple):
 
     @classmethod
     def read(cls, path: str, rel: str) -> InputFile:
-        data = files.read(path)
-        return cls(path, rel, len(data), hashlib.sha256(data).hexdigest())
+        size, sha256, _ = files.digest(path)  # in chunks: an input of any size, never whole in memory
+        return cls(path, rel, size, sha256)
 
 
 class Channel(NamedTuple):
@@ -93,8 +92,15 @@ def _input_files(ws: Workspace, path: Path, pointer: str, channel: str) -> list[
         single = InputFile.read(top, "")
         _secret_warning(ws, single, pointer, channel)
         return [single]
-    found: list[InputFile] = []
-    _walk(ws, top, top, "", found, pointer, channel)
+    if not os.path.isdir(top):
+        _special(ws, pointer, channel, ws.rel(path) or top, top)
+        return []
+    found = _Found(ws.options.limits)
+    try:
+        _walk(ws, top, top, "", found, pointer, channel)
+    except archive.SourceError as over:
+        ws.error(pointer, "E415", f"input {channel!r}: {over}", "point the channel at less data, or raise the limit")
+        return []
     if not found:
         ws.error(
             pointer,
@@ -102,13 +108,23 @@ def _input_files(ws: Workspace, path: Path, pointer: str, channel: str) -> list[
             f"input {channel!r} folder has no files",
             "the job would start with an empty channel; add data or remove the channel",
         )
-    found.sort(key=lambda f: f.rel)
-    return found
+    return sorted(found, key=lambda f: f.rel)
 
 
-def _walk(
-    ws: Workspace, top: str, folder: str, prefix: str, found: list[InputFile], pointer: str, channel: str
-) -> None:
+class _Found(list[InputFile]):
+    """A folder's files so far, refused past the tree limits (archive.TreeLimits)."""
+
+    def __init__(self, limits: archive.TreeLimits) -> None:
+        super().__init__()
+        self.limits, self.bytes = limits, 0
+
+    def add(self, item: InputFile) -> None:
+        self.append(item)
+        self.bytes += item.size
+        self.limits.check(len(self), self.bytes, "the folder")
+
+
+def _walk(ws: Workspace, top: str, folder: str, prefix: str, found: _Found, pointer: str, channel: str) -> None:
     """Read folder's files into found, then its sub-folders', depth first, as os.walk goes."""
     ws.reads.append(folder)
     with os.scandir(folder) as listing:
@@ -128,15 +144,33 @@ def _walk(
                 )
             elif os.path.isfile(real):
                 ws.reads.append(entry.path)
-                found.append(InputFile.read(entry.path, rel))
+                found.add(InputFile.read(entry.path, rel))
                 _secret_warning(ws, found[-1], pointer, channel)
+            elif not os.path.isdir(real):
+                _special(ws, pointer, channel, rel, real)
         elif entry.is_file(follow_symlinks=False):
             ws.reads.append(entry.path)
-            found.append(InputFile.read(entry.path, rel))
+            found.add(InputFile.read(entry.path, rel))
             _secret_warning(ws, found[-1], pointer, channel)
+        elif not entry.is_dir(follow_symlinks=False):
+            _special(ws, pointer, channel, rel, entry.path)
     for entry in entries:
         if entry.name != _GIT and not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
             _walk(ws, top, entry.path, f"{prefix}{entry.name}/", found, pointer, channel)
+
+
+def _special(ws: Workspace, pointer: str, channel: str, rel: str, path: str) -> None:
+    """A FIFO, socket or device where input data is: reported, never read (nor skipped in silence)."""
+    try:
+        what = files.kind(os.stat(path).st_mode)
+    except OSError:
+        what = "gone or unreadable"
+    ws.error(
+        pointer,
+        "E414",
+        f"input {channel!r}: {rel} is {what}, not a regular file",
+        "input channels upload regular files only: replace it with the data it stands for, or remove it",
+    )
 
 
 # --------------------------------------------------------------------------- secrets

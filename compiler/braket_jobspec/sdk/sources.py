@@ -51,7 +51,7 @@ def read_source(ws: Workspace) -> Source:
     try:
         built = memo.archives.get((path, excludes))
         if built is None:
-            built = memo.archives[path, excludes] = archive.scan(path, excludes)
+            built = memo.archives[path, excludes] = archive.scan(path, excludes, ws.options.limits)
     except (archive.SourceError, OSError) as exc:
         ws.error("/source_module", "E408", f"cannot archive source_module: {exc}")
         return Source("")

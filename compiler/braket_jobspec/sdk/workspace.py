@@ -32,10 +32,17 @@ class Origin(NamedTuple):
 class BuildOptions:
     """Choices of the caller that change what is accepted, never what is emitted."""
 
-    def __init__(self, root: Path, allow_outside_root: bool = False, memo: Memo | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        allow_outside_root: bool = False,
+        memo: Memo | None = None,
+        limits: archive.TreeLimits | None = None,
+    ) -> None:
         self.root = root  # the repository: sources and inputs must stay inside it
         self.allow_outside_root = allow_outside_root
         self.memo = Memo() if memo is None else memo
+        self.limits = limits or archive.TreeLimits()  # how much a source tree or an input folder may hold
 
 
 class Memo:
