@@ -47,6 +47,39 @@ def test_spec_schema_constraints_match_the_model() -> None:
     assert spec["job_name"]["maxLength"] == model["CreateJobRequestJobNameString"]["maxLength"]
     output = spec["output_data_config"]["properties"]["kmsKeyId"]
     assert output["maxLength"] == model["String2048"]["maxLength"]
+    assert output["minLength"] == model["String2048"]["minLength"]
+    local = spec["checkpoint_config"]["properties"]["localPath"]
+    assert (local["minLength"], local["maxLength"]) == (
+        model["String4096"]["minLength"],
+        model["String4096"]["maxLength"],
+    )
+    # Neither has a pattern in the model: their lengths are all the service states.
+    assert "pattern" not in model["String2048"] and "pattern" not in model["String4096"]
+
+
+def test_spec_schema_maxima_are_the_models_integer_type() -> None:
+    """The model gives instanceCount and volumeSizeInGb no maximum but their type: a 32-bit integer."""
+    import botocore.session
+
+    shapes = botocore.session.get_session().get_service_data("braket")["shapes"]
+    instance = schema(SPEC_SCHEMA)["properties"]["instance_config"]["properties"]
+    for field, shape in (
+        ("instanceCount", "InstanceConfigInstanceCountInteger"),
+        ("volumeSizeInGb", "InstanceConfigVolumeSizeInGbInteger"),
+    ):
+        assert shapes[shape]["type"] == "integer" and "max" not in shapes[shape]  # else: the model's own max
+        assert instance[field]["maximum"] == 2**31 - 1
+
+
+def test_the_spec_schemas_tag_rules_are_not_the_models() -> None:
+    """The model's tags are any strings: 50 tags and one line each are AWS's tag rules (and the spec's)."""
+    model = schema(REQUEST_SCHEMA)["$defs"]
+    assert model["TagsMap"] == {
+        "additionalProperties": {"$ref": "#/$defs/String"},
+        "propertyNames": {"$ref": "#/$defs/String"},
+        "type": "object",
+    }
+    assert schema(SPEC_SCHEMA)["properties"]["tags"]["maxProperties"] == 50
 
 
 REQUESTS = sorted(p for p in (REPO / "build").rglob("*.json") if not p.name.endswith(".manifest.json"))

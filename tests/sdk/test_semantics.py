@@ -244,7 +244,7 @@ def test_s3_source_is_used_as_is(project: Project, uri: str) -> None:
 
 
 def test_s3_source_accepts_an_empty_entry_point_as_the_sdk(project: Project) -> None:
-    request = request_of(project.spec(f"device: {SV1}\nsource_module: s3://b/k.tar.gz\nentry_point: ''\n"))
+    request = request_of(project.spec(f"device: {SV1}\nsource_module: s3://bkt/k.tar.gz\nentry_point: ''\n"))
     assert request["algorithmSpecification"]["scriptModeConfig"]["entryPoint"] == ""
 
 
@@ -262,8 +262,8 @@ def test_not_an_s3_uri_by_the_sdks_rule_means_a_local_path(project: Project, uri
 
 
 def test_code_location_is_used_verbatim_even_with_a_trailing_slash(project: Project) -> None:
-    request = request_of(spec(project, "code_location: s3://b/code/\n"))
-    assert request["algorithmSpecification"]["scriptModeConfig"]["s3Uri"] == "s3://b/code//source.tar.gz"
+    request = request_of(spec(project, "code_location: s3://bkt/code/\n"))
+    assert request["algorithmSpecification"]["scriptModeConfig"]["s3Uri"] == "s3://bkt/code//source.tar.gz"
 
 
 def test_archive_is_reproducible_and_shaped_as_the_sdks(project: Project) -> None:
@@ -372,7 +372,7 @@ def test_input_data_forms(project: Project) -> None:
             project,
             "input_data:\n  train: data/train/\n  single: data/one.json\n"
             "  remote: s3://my-bucket/my/prefix-\n"
-            "  typed: {s3_data: 's3://b/k', content_type: text/csv}\n",
+            "  typed: {s3_data: 's3://bkt/k', content_type: text/csv}\n",
         )
     )
     assert result.ok and result.compiled
@@ -381,7 +381,7 @@ def test_input_data_forms(project: Project) -> None:
         {"channelName": "remote", "dataSource": {"s3DataSource": {"s3Uri": "s3://my-bucket/my/prefix-"}}},
         {"channelName": "single", "dataSource": {"s3DataSource": {"s3Uri": f"{base}/single/one.json"}}},
         {"channelName": "train", "dataSource": {"s3DataSource": {"s3Uri": f"{base}/train/train"}}},
-        {"channelName": "typed", "dataSource": {"s3DataSource": {"s3Uri": "s3://b/k"}}, "contentType": "text/csv"},
+        {"channelName": "typed", "dataSource": {"s3DataSource": {"s3Uri": "s3://bkt/k"}}, "contentType": "text/csv"},
     ]
     uploads = {(u["path"], u["s3Uri"]) for u in result.compiled.manifest["inputs"]}
     assert uploads == {
@@ -415,7 +415,7 @@ def test_missing_or_empty_local_input_is_an_error(project: Project, setup: str, 
 
 
 def test_channel_limits_of_the_service(project: Project) -> None:
-    channels = "".join(f"  c{i}: s3://b/k{i}\n" for i in range(21))
+    channels = "".join(f"  c{i}: s3://bkt/k{i}\n" for i in range(21))
     (error,) = errors_of(spec(project, f"input_data:\n{channels}"))
     assert error.pointer == "/input_data" and "21 channels" in error.message
 

@@ -11,14 +11,18 @@ import dataclasses
 import re
 from collections.abc import Callable
 
+from braket_jobspec.config import BUCKET_EXAMPLE, BUCKET_WORDS, PARTITIONS, ROLE_NAME, bucket_flaw
+
 
 @dataclasses.dataclass(frozen=True)
 class Flaw:
-    """What is wrong with a value: offset (0-based) and length of the bad part, and why."""
+    """What is wrong with a value: offset (0-based) and length of the bad part, why, and (when the
+    value's rule in words is not the fix) the hint for it."""
 
     offset: int
     length: int
     reason: str
+    hint: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +43,32 @@ def _first_outside(value: str, allowed: str, what: str) -> Flaw | None:
         repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}" + (" (space)" if char == " " else "")
     )
     return Flaw(bad.start(), 1, f"{shown} at position {bad.start() + 1} is not allowed in {what}")
+
+
+# Control characters (Unicode's Cc: C0, DEL, C1, among them U+0085 NEXT LINE) and the line and
+# paragraph separators: the schema's pattern for tag keys and values and hyperparameter names.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    "\x85": "NEXT LINE, a line break",
+    "\u2028": "LINE SEPARATOR, a line break",
+    "\u2029": "PARAGRAPH SEPARATOR, a line break",
+}
+
+
+def control_words(char: str) -> str:
+    """U+2028 (LINE SEPARATOR, a line break), U+0007 (a control character)."""
+    return f"U+{ord(char):04X} ({_CONTROL_NAMES.get(char, 'a control character')})"
+
+
+def check_one_line(value: str, what: str) -> Flaw | None:
+    found = CONTROL.search(value)
+    if found is None:
+        return None
+    at = found.start()
+    return Flaw(at, 1, f"{control_words(found.group(0))} at position {at + 1} is not allowed in {what}")
 
 
 def check_job_name(value: str) -> Flaw | None:
@@ -92,7 +122,7 @@ def _check_arn_head(value: str, service: str) -> tuple[list[tuple[int, str]], Fl
     (o0, arn), (o1, partition), (o2, svc) = fields[0], fields[1], fields[2]
     if arn != "arn":
         return fields, Flaw(o0, len(arn), f"it must start with 'arn:', not {arn + ':'!r}")
-    if not re.fullmatch(r"aws[a-z\-]*", partition):
+    if partition not in PARTITIONS:
         return fields, Flaw(o1, len(partition), f"the partition is {partition!r}; expected aws (or aws-cn, aws-us-gov)")
     if svc != service:
         return fields, Flaw(o2, len(svc), f"the service is {svc!r}; expected {service}")
@@ -108,30 +138,69 @@ def check_role_arn(value: str) -> Flaw | None:
         return Flaw(
             o3, len(region), f"IAM ARNs have no region, found {region!r}; leave the field empty (arn:aws:iam::...)"
         )
-    if not re.fullmatch(r"\d{12}", account):
-        return Flaw(o4, len(account), f"the account is {account!r}; expected 12 digits")
-    if not resource.startswith("role"):
+    flaw = _check_account(account, o4)
+    if flaw:
+        return flaw
+    if not resource.startswith("role/"):
         return Flaw(o5, len(resource), f"the resource is {resource[:40]!r}; expected role/<name>")
-    name = resource[4:].lstrip("/")
+    name = resource[5:]
     if not name:
         return Flaw(o5, len(resource), "the role name is missing after role/")
-    flaw = _first_outside(name, r"a-zA-Z_0-9+=,.@\-/", "a role name")
+    flaw = _first_outside(name, ROLE_NAME[1:-2], "a role name")
     if flaw:
         offset = o5 + len(resource) - len(name) + flaw.offset
         return Flaw(offset, 1, flaw.reason.replace(f"position {flaw.offset + 1}", f"position {offset + 1}"))
     return None
 
 
-def check_braket_arn(value: str) -> Flaw | None:
+def _check_account(account: str, offset: int) -> Flaw | None:
+    if re.fullmatch(r"[0-9]{12}", account):
+        return None
+    if len(account) == 12 and account.isdigit():
+        return Flaw(offset, 12, f"the account is {account!r}; expected 12 ASCII digits (0-9), not another script's")
+    return Flaw(offset, len(account), f"the account is {account!r}; expected 12 digits")
+
+
+def check_braket_arn(value: str, kind: str = "") -> Flaw | None:
+    """A Braket ARN; of a resource of the kind (`reservation`, `job`) when one is given."""
     fields, flaw = _check_arn_head(value, "braket")
     if flaw:
         return flaw
-    (o3, region), (o4, account) = fields[3], fields[4]
+    (o3, region), (o4, account), (o5, resource) = fields[3], fields[4], fields[5]
     if not re.fullmatch(r"[a-z0-9\-]*", region):
         return Flaw(o3, len(region), f"the region is {region!r}; expected a region such as us-east-1")
-    if not re.fullmatch(r"[0-9]{12}", account):
-        return Flaw(o4, len(account), f"the account is {account!r}; expected 12 digits")
+    flaw = _check_account(account, o4)
+    if flaw or not kind:
+        return flaw
+    if not resource.startswith(f"{kind}/") or len(resource) == len(kind) + 1:
+        words, example = _BRAKET_RESOURCES[kind]
+        return Flaw(
+            o5,
+            len(resource),
+            f"the resource is {resource[:40]!r}; expected {kind}/<{words}>",
+            f"a {kind} ARN is arn:aws:braket:<region>:<12-digit account>:{kind}/<{words}>, e.g. {example}",
+        )
     return None
+
+
+_BRAKET_RESOURCES = {
+    "reservation": ("id", "arn:aws:braket:us-east-1:123456789012:reservation/a1b2c3d4-5678-90ab-cdef-111122223333"),
+    "job": ("job name", "arn:aws:braket:us-west-2:123456789012:job/vqe-h2-sweep"),
+}
+
+
+def check_reservation_arn(value: str) -> Flaw | None:
+    return check_braket_arn(value, "reservation")
+
+
+def check_job_arn(value: str) -> Flaw | None:
+    return check_braket_arn(value, "job")
+
+
+def check_bucket(name: str, start: int = 0) -> Flaw | None:
+    """S3's rules for bucket names (config.bucket_flaw), with their words as the hint."""
+    found = bucket_flaw(name, start)
+    return None if found is None else Flaw(*found, hint=f"{BUCKET_WORDS}, e.g. {BUCKET_EXAMPLE}")
 
 
 def check_s3_uri(value: str) -> Flaw | None:
@@ -143,7 +212,8 @@ def check_s3_uri(value: str) -> Flaw | None:
     bucket = value[m.end() :].split("/", 1)[0]
     if not bucket:
         return Flaw(m.end(), 0, "the bucket name is missing after " + m.group(0))
-    return None
+    # A https:// URI names its bucket in one of several host forms: the service checks them.
+    return check_bucket(bucket, m.end()) if m.group(1) == "s3" else None
 
 
 def check_s3_object(value: str) -> Flaw | None:
@@ -164,7 +234,7 @@ def check_s3_object(value: str) -> Flaw | None:
     return None
 
 
-_ECR = re.compile(r"\d{10,14}\.dkr\.ecr.[a-z0-9-]+\.amazonaws\.com/.+(@sha256)?:.+")
+_ECR = re.compile(r"[0-9]{10,14}\.dkr\.ecr.[a-z0-9-]+\.amazonaws\.com/.+(@sha256)?:.+")
 
 
 def check_ecr_uri(value: str) -> Flaw | None:
@@ -173,8 +243,9 @@ def check_ecr_uri(value: str) -> Flaw | None:
         return None
     host, slash, path = value.partition("/")
     account, _, rest = host.partition(".")
-    if not re.fullmatch(r"\d{10,14}", account):
-        return Flaw(0, len(account), f"the registry account is {account[:40]!r}; expected 10 to 14 digits")
+    if not re.fullmatch(r"[0-9]{10,14}", account):
+        script = ", ASCII (0-9), not another script's" if account.isdigit() else ""
+        return Flaw(0, len(account), f"the registry account is {account[:40]!r}; expected 10 to 14 digits{script}")
     if not rest.startswith("dkr.ecr."):
         at = len(account) + 1
         return Flaw(at, len(rest), f"the host is {host[:60]!r}; expected <account>.dkr.ecr.<region>.amazonaws.com")
@@ -214,11 +285,24 @@ BRAKET_ARN = Rule(
     "arn:aws:braket:us-east-1:123456789012:reservation/a1b2c3d4-5678-90ab-cdef-111122223333",
     check_braket_arn,
 )
+# The same words: a wrong resource carries its own hint (Flaw.hint).
+RESERVATION_ARN = dataclasses.replace(BRAKET_ARN, check=check_reservation_arn)
+JOB_ARN = dataclasses.replace(BRAKET_ARN, check=check_job_arn)
 S3_URI = Rule("an S3 location is s3://<bucket>[/<key>]", "s3://my-bucket/jobs/output", check_s3_uri)
 S3_OBJECT = Rule(
     "an S3 URI is s3://<bucket>/<key>, with a bucket name without dots",
     "s3://my-bucket/datasets/train/",
     check_s3_object,
+)
+TAG = Rule(
+    "tag keys and values are text on one line, without control characters",
+    "algorithms",
+    lambda value: check_one_line(value, "a tag"),
+)
+HYPERPARAMETER_NAME = Rule(
+    "a hyperparameter name is text on one line, without control characters",
+    "learning_rate",
+    lambda value: check_one_line(value, "a hyperparameter name"),
 )
 ECR_URI = Rule(
     "an ECR image URI is <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
@@ -230,11 +314,14 @@ ECR_URI = Rule(
 BY_POINTER: list[tuple[re.Pattern[str], Rule]] = [
     (re.compile(r"^/(job_name|jobName)$"), JOB_NAME),
     (re.compile(r"^/(role_arn|roleArn)$"), ROLE_ARN),
-    (re.compile(r"^/(reservation_arn|copy_checkpoints_from_job|associations/0/arn)$"), BRAKET_ARN),
+    (re.compile(r"^/(reservation_arn|associations/0/arn)$"), RESERVATION_ARN),
+    (re.compile(r"^/copy_checkpoints_from_job$"), JOB_ARN),
     (re.compile(r"/s3_data$"), S3_OBJECT),
     (re.compile(r"(s3Path|s3Uri|code_location)$"), S3_URI),
     (re.compile(r"^/(image_uri|algorithmSpecification/containerImage/uri)$"), ECR_URI),
     (re.compile(r"^/input_data/[^/]+$|^/inputDataConfig/\d+/channelName$"), CHANNEL_NAME),
+    (re.compile(r"^/tags/[^/]+$"), TAG),
+    (re.compile(r"^/hyperparameters/[^/]+$"), HYPERPARAMETER_NAME),
 ]
 
 

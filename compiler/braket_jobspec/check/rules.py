@@ -1,5 +1,6 @@
 """Rules of the spec that the schema cannot state: the `aws:` tag prefix, hyperparameters as the
-service receives them, and values that look like credentials."""
+service receives them, integers written as floats, the buckets of S3 URIs that may also be local
+paths, and values that look like credentials."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from braket_jobspec import pointer as ptr
 from braket_jobspec.check import credentials
+from braket_jobspec.config import bucket_flaw
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.sdk.fields import DATA_PARALLEL_KEYS
+from braket_jobspec.sdk.s3uri import is_s3_uri, s3_split
 
 # formats (the formats in words), words' did-you-mean and importlib.resources are imported where
 # a spec is refused: a valid spec does not need them, and they cost start-up time.
@@ -16,12 +19,21 @@ if TYPE_CHECKING:
     from braket_jobspec.load import Document
 
 from braket_jobspec.check.place import place_at
-from braket_jobspec.diagnostics.words import label, show
+from braket_jobspec.diagnostics.words import describe, label, show
 
 # --------------------------------------------------------------------------- spec rules
 
 MAX_HYPERPARAMETERS = 100
 MAX_HYPERPARAMETER_LENGTH = 2500
+# The spec's integer fields (tests/hostile/test_service_rules.py holds the list to the schema).
+# JSON Schema counts 30.0 as an integer; botocore and the service take only 30.
+INTEGER_FIELDS = (
+    ("instance_config", "volumeSizeInGb"),
+    ("instance_config", "instanceCount"),
+    ("stopping_condition", "maxRuntimeInSeconds"),
+)
+# Line breaks to the service (Java's `.`, of the model's pattern for values, matches none of them).
+_LINE_BREAKS = {"\x85": "U+0085 NEXT LINE", "\u2028": "U+2028 LINE SEPARATOR", "\u2029": "U+2029 PARAGRAPH SEPARATOR"}
 
 
 def check_rules(doc: Document) -> list[Diagnostic]:
@@ -34,6 +46,22 @@ def check_rules(doc: Document) -> list[Diagnostic]:
     tags = data.get("tags")
     if isinstance(tags, dict):
         out += _tag_rules(doc, tags)
+    for parent, name in INTEGER_FIELDS:
+        section = data.get(parent)
+        number = section.get(name) if isinstance(section, dict) else None
+        if isinstance(number, float) and number.is_integer():
+            out.append(_whole_float(doc, f"/{parent}/{name}", number))
+    # The bucket of an S3 URI where a local path may stand too (the schema states it for S3-only fields).
+    source = data.get("source_module")
+    if isinstance(source, str):
+        out += _bucket_rules(doc, "/source_module", source)
+    inputs = data.get("input_data")
+    if isinstance(inputs, str):
+        out += _bucket_rules(doc, "/input_data", inputs)
+    elif isinstance(inputs, dict):
+        for name, value in inputs.items():
+            if isinstance(value, str):
+                out += _bucket_rules(doc, ptr.join("/input_data", name), value)
     image = data.get("image_uri")
     if isinstance(image, str) and ("/" in image or ":" in image):
         from braket_jobspec.check import formats
@@ -82,21 +110,8 @@ def _hyperparameter_rules(doc: Document, hyper: dict[str, Any], distribution: An
                     "pass large values as input data (input_data) and read them from the channel",
                 )
             )
-        elif "\n" in sent or "\r" in sent:
-            from braket_jobspec.check.formats import Flaw
-
-            newline = sent.find("\n") if "\n" in sent else sent.find("\r")
-            out.append(
-                place_at(
-                    doc,
-                    pointer,
-                    "E205",
-                    f"hyperparameter {show(key)} has a line break at position {newline + 1}; "
-                    "the service accepts one line per value",
-                    "join the lines, or pass the text as input data",
-                    flaw=Flaw(newline, 1, "line break"),
-                )
-            )
+        elif not sent.isprintable():
+            out += _control_rule(doc, pointer, key, sent)
         if isinstance(value, str):
             found = credentials.find(key, value)
             if found is not None:
@@ -115,6 +130,54 @@ def _hyperparameter_rules(doc: Document, hyper: dict[str, Any], distribution: An
             )
         )
     return out
+
+
+def _control_rule(doc: Document, pointer: str, key: str, sent: str) -> list[Diagnostic]:
+    """A line break or another control character in a hyperparameter's value."""
+    from braket_jobspec.check.formats import CONTROL, Flaw, control_words
+
+    found = CONTROL.search(sent)
+    if found is None:
+        return []  # printable to the service: a format character, a space other than ' '
+    char, at = found.group(0), found.start()
+    if char in "\n\r" or char in _LINE_BREAKS:
+        what = f"a line break ({_LINE_BREAKS[char]})" if char in _LINE_BREAKS else "a line break"
+        message = f"has {what} at position {at + 1}; the service accepts one line per value"
+        hint = "join the lines, or pass the text as input data"
+    else:
+        message = f"has {control_words(char)} at position {at + 1}; a value is one line of text"
+        hint = "remove it, or pass the text as input data"
+    return [place_at(doc, pointer, "E205", f"hyperparameter {show(key)} {message}", hint, flaw=Flaw(at, 1, "control"))]
+
+
+def _whole_float(doc: Document, pointer: str, number: float) -> Diagnostic:
+    whole = f": {int(number)}" if abs(number) <= 2**53 else ""
+    return place_at(
+        doc,
+        pointer,
+        "E203",
+        f"{label(pointer)}: expected an integer, found {describe(number)}",
+        f"write it without the decimal point{whole}; the service refuses {number!r} where it takes an integer",
+    )
+
+
+def _bucket_rules(doc: Document, pointer: str, value: str) -> list[Diagnostic]:
+    """S3's naming rules for the bucket of a value the SDK reads as an S3 URI (else it is a local path)."""
+    if not is_s3_uri(value):
+        return []
+    bucket, _ = s3_split(value)
+    start = len("s3://") if value[:5].lower() == "s3://" else len("https://")
+    if bucket_flaw(bucket, start) is None:
+        return []
+    from braket_jobspec.check.formats import check_bucket
+
+    flaw = check_bucket(bucket, start)
+    assert flaw is not None
+    return [
+        place_at(
+            doc, pointer, "E205", f"{label(pointer)} {show(value)} is not valid: {flaw.reason}", flaw.hint, flaw=flaw
+        )
+    ]
 
 
 def _tag_rules(doc: Document, tags: dict[str, Any]) -> list[Diagnostic]:

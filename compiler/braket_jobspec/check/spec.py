@@ -167,7 +167,7 @@ def _key_diagnostic(doc: Document, pointer: str, error: ValidationError) -> Diag
                 pointer,
                 "E205",
                 f"{parent} key {show(key)} is not valid: {flaw.reason}",
-                f"{rule.words}, e.g. {rule.example}",
+                flaw.hint or f"{rule.words}, e.g. {rule.example}",
                 key=True,
                 flaw=flaw,
             )
@@ -193,7 +193,7 @@ def _pattern_diagnostic(doc: Document, pointer: str, value: str, code: str) -> D
         pointer,
         code,
         f"{label(pointer)} {show(value)} is not valid: {reason}",
-        f"{rule.words}, e.g. {rule.example}",
+        (flaw.hint if flaw else "") or f"{rule.words}, e.g. {rule.example}",
         flaw=flaw,
     )
 

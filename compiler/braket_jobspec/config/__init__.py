@@ -19,10 +19,20 @@ from braket_jobspec.load.bases import EnvironmentLayers, Layer
 from braket_jobspec.pointer import SourceMap
 
 CONFIG_NAME = "jobspec.toml"
-# Formats of the context values (compiled by re when first used, not at every start).
+# Formats of the context values (compiled by re when first used, not at every start), in ASCII:
+# Python's \d also takes other scripts' digits, which the service refuses.
 STAMP = r"^[A-Za-z0-9]{1,32}$"
-ACCOUNT = r"^\d{12}$"
-REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+ACCOUNT = r"^[0-9]{12}$"
+REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+ROLE_NAME = r"[A-Za-z0-9_+=,.@/-]+"
+BUCKET_WORDS = (
+    "a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit"
+)
+BUCKET_EXAMPLE = "amazon-braket-us-west-2-123456789012"
+# S3's reserved bucket name prefixes and suffixes (the suffixes name access point aliases).
+_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3")
 _FIELDS = ("region", "account_id", "default_bucket", "default_role_arn", "stamp")
 # An environment's name is a folder's (build/<name>/): a plain name, never a path.
 ENV_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -213,6 +223,57 @@ def _reroot(smap: SourceMap, old: str, new: str, file: str) -> SourceMap:
     return out
 
 
+def bucket_flaw(name: str, start: int = 0) -> tuple[int, int, str] | None:
+    """Where an S3 bucket name breaks S3's naming rules: (offset, length, why), or None.
+
+    start is the name's offset in the value it was taken from (positions in the reason count from there).
+    The spec schema states the same rules as a pattern (schema/jobspec.schema.json, the s3:// locations).
+    """
+    bad = re.search(r"[^a-z0-9.-]", name)
+    if bad is not None:
+        char, at = bad.group(0), bad.start()
+        shown = repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
+        why = " (bucket names are lower-case)" if char.isupper() else ""
+        return start + at, 1, f"{shown} at position {start + at + 1} is not allowed in a bucket name{why}"
+    if len(name) < 3:
+        return start, len(name), f"the bucket name {name!r} is {len(name)} characters long, under the minimum of 3"
+    if len(name) > 63:
+        return start + 63, len(name) - 63, f"the bucket name is {len(name)} characters long, over the maximum of 63"
+    for at, what in ((0, "starts"), (len(name) - 1, "ends")):
+        if name[at] in ".-":
+            return start + at, 1, f"a bucket name {what} with a letter or digit, not {name[at]!r}"
+    if ".." in name:
+        return start + name.index(".."), 2, "a bucket name has no two dots in a row"
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", name):
+        return start, len(name), "a bucket name is not an IP address"
+    for prefix in _BUCKET_PREFIXES:
+        if name.startswith(prefix):
+            return start, len(prefix), f"the prefix {prefix!r} is reserved by S3"
+    for suffix in _BUCKET_SUFFIXES:
+        if name.endswith(suffix):
+            at = len(name) - len(suffix)
+            return start + at, len(suffix), f"the suffix {suffix!r} is reserved by S3 for access point aliases"
+    return None
+
+
+def _role_arn_problem(value: str) -> str | None:
+    """Why value is not an IAM role ARN of a known partition (check/formats.py places the same in a spec)."""
+    parts = value.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return "expected an ARN: arn:<partition>:iam::<12-digit account>:role/<name>"
+    if parts[1] not in PARTITIONS:
+        return f"the partition is {parts[1]!r}; expected aws (or aws-cn, aws-us-gov)"
+    if parts[2] != "iam":
+        return f"the service is {parts[2]!r}; expected iam"
+    if parts[3]:
+        return f"IAM ARNs have no region, found {parts[3]!r}"
+    if not re.fullmatch(r"[0-9]{12}", parts[4]):
+        return f"the account is {parts[4]!r}; expected 12 digits 0-9"
+    if not parts[5].startswith("role/") or not re.fullmatch(ROLE_NAME, parts[5][5:]):
+        return f"the resource is {parts[5][:40]!r}; expected role/<name>"
+    return None
+
+
 def check_context(ctx: Context, origin: str, regions: Callable[[], Sequence[str]]) -> list[Diagnostic]:
     """Formats of the context values; origin names where they came from (a flag or a file).
 
@@ -223,22 +284,61 @@ def check_context(ctx: Context, origin: str, regions: Callable[[], Sequence[str]
     def bad(field: str, value: str, rule: str, hint: str) -> None:
         diags.append(Diagnostic(origin, 0, 0, "E303", f"{field} {value!r} is not valid: {rule}", hint=hint))
 
-    if ctx.region is not None and not re.match(REGION, ctx.region):
+    for field in _FIELDS:
+        value = getattr(ctx, field)
+        if value is not None and value != value.strip():
+            bad(
+                field,
+                value,
+                "it has spaces or line breaks around it",
+                f"write it without them: {value.strip()!r}" if value.strip() else f"give a {field}, or leave it out",
+            )
+        elif value is not None:
+            _check_value(field, value, bad, regions)
+    return diags
+
+
+def _check_value(
+    field: str, value: str, bad: Callable[[str, str, str, str], None], regions: Callable[[], Sequence[str]]
+) -> None:
+    if field == "region" and not re.fullmatch(REGION, value):
         from braket_jobspec.diagnostics.words import did_you_mean
 
         known = regions()
-        hint = did_you_mean(ctx.region, known) or f"Braket job regions: {', '.join(known)}"
-        bad("region", ctx.region, "expected an AWS region such as us-west-2", hint)
-    if ctx.account_id is not None and not re.match(ACCOUNT, ctx.account_id):
-        bad("account_id", ctx.account_id, "expected 12 digits", "e.g. 123456789012 (leading zeros included)")
-    if ctx.stamp is not None and not re.match(STAMP, ctx.stamp):
+        hint = did_you_mean(value, known) or f"Braket job regions: {', '.join(known)}"
+        bad("region", value, "expected an AWS region such as us-west-2", hint)
+    elif field == "account_id" and not re.fullmatch(ACCOUNT, value):
+        rule = "expected 12 ASCII digits (0-9), not another script's" if value.isdigit() else "expected 12 digits"
+        bad("account_id", value, rule, "e.g. 123456789012 (leading zeros included)")
+    elif field == "default_bucket":
+        flaw = bucket_flaw(value)
+        if flaw is not None:
+            name = value.removeprefix("s3://").split("/", 1)[0]
+            if "/" in value:
+                rule, hint = (
+                    "a bucket name has no '/'",
+                    f"give the bucket's name only ({name}); a spec sets its S3 prefixes with code_location, "
+                    "output_data_config.s3Path and checkpoint_config.s3Uri",
+                )
+            else:
+                rule, hint = flaw[2], f"{BUCKET_WORDS}, e.g. {BUCKET_EXAMPLE}"
+            bad("default_bucket", value, rule, hint)
+    elif field == "default_role_arn":
+        problem = _role_arn_problem(value)
+        if problem is not None:
+            bad(
+                "default_role_arn",
+                value,
+                problem,
+                "e.g. arn:aws:iam::123456789012:role/service-role/AmazonBraketJobsExecutionRole",
+            )
+    elif field == "stamp" and not re.fullmatch(STAMP, value):
         bad(
             "stamp",
-            ctx.stamp,
+            value,
             "expected 1 to 32 letters and digits, such as a millisecond timestamp",
             "e.g. 1700000000000, or leave it out to derive the stamp from the content",
         )
-    return diags
 
 
 # Far beyond any project config; a bound on what a hostile one can cost.
