@@ -199,7 +199,8 @@ def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
         script_uri = request["algorithmSpecification"]["scriptModeConfig"]["s3Uri"]
         token = request["clientToken"]
         checkpoint_uri = (request.get("checkpointConfig") or {}).get("s3Uri")
-    except (KeyError, TypeError) as exc:
+        source_uri = source.get("s3Uri")
+    except (KeyError, TypeError, AttributeError) as exc:
         return fail(f"the request or its manifest lacks {exc}", RECOMPILE)
     if not region:
         return fail("the manifest names no region", RECOMPILE)
@@ -212,13 +213,32 @@ def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
             RECOMPILE,
             "/clientToken",
         )
-    if source.get("s3Uri") != script_uri:
+    if source_uri != script_uri:
         return fail(
             "the manifest uploads the source to another place than the request reads it from",
             RECOMPILE,
             "/algorithmSpecification/scriptModeConfig/s3Uri",
         )
-    artifact = Artifact(path, display, request, manifest, root, [], [], None)
+    try:
+        return _parts(Artifact(path, display, request, manifest, root, [], [], None), script_uri, checkpoint_uri)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a manifest edited into another shape
+        return fail(f"the manifest is damaged: {type(exc).__name__} {exc}", RECOMPILE)
+
+
+def _parts(artifact: Artifact, script_uri: str, checkpoint_uri: Any) -> tuple[Artifact | None, list[Diagnostic]]:
+    """What the manifest says to upload and copy, each checked against the request and the repository."""
+    manifest, request, root = artifact.manifest, artifact.request, artifact.root
+    source = manifest["source"]
+
+    def fail(message: str, hint: str = "", pointer: str = "") -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic(artifact.display, 0, 0, "E601", message, pointer, "error", hint)]
+
+    # Every local path the deployer will read lies in the repository (reproduce() then holds
+    # them to what the spec names): a manifest edited to read /etc/hostname is refused here.
+    local = [str(source["path"])] if source.get("kind") == "local" else []
+    for read in [*local, *(str(entry["path"]) for entry in manifest.get("inputs") or [])]:
+        if not _within(os.path.realpath(root / read), str(root)):
+            return fail(f"the manifest reads {read}, outside the repository", RECOMPILE)
     if source.get("kind") == "local":
         from braket_jobspec.sdk.archive import digest
 
@@ -256,6 +276,77 @@ def load(path: Path) -> tuple[Artifact | None, list[Diagnostic]]:
             return fail("the manifest copies checkpoints to another place than the request names", RECOMPILE)
         artifact.checkpoint_copy = CheckpointCopy(str(copy["from_job"]), str(copy["to"]))
     return artifact, []
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def reproduce(artifact: Artifact) -> list[Diagnostic]:
+    """The artifact's spec compiled again, with the context it records: it must give these very bytes.
+
+    What is deployed is what the compiler makes of the reviewed files, never a request or a
+    manifest edited by hand: any difference is refused, naming the fields that differ.
+    """
+    from braket_jobspec.compile import Settings
+    from braket_jobspec.compile.project import Project
+    from braket_jobspec.config import Context
+
+    made_from, context = artifact.manifest.get("spec"), artifact.context
+    if not isinstance(made_from, dict) or not isinstance(made_from.get("path"), str):
+        return [artifact.error("E605", "the manifest names no spec to compile again", RECOMPILE, "/spec")]
+    spec = artifact.root / made_from["path"]
+    if not _within(os.path.realpath(spec), str(artifact.root)):
+        return [artifact.error("E605", f"the manifest's spec {made_from['path']} is outside the repository", RECOMPILE)]
+    try:
+        flags = Context(
+            region=context["region"],
+            account_id=context.get("account_id"),
+            default_bucket=context.get("default_bucket"),
+            default_role_arn=context.get("default_role_arn"),
+            stamp=context.get("stamp") if context.get("stamp_from") == "context" else None,
+        )
+        result = Project(Settings(flags, context.get("environment"))).compile(spec)
+    except (KeyError, TypeError, ValueError) as exc:
+        return [artifact.error("E605", f"the manifest's context is damaged: {exc}", RECOMPILE, "/context")]
+    if not result.ok:
+        first = next((d for d in result.diagnostics if d.is_error), None)
+        why = f": {first.location()}: {first.code} {first.message}" if first else ""
+        return [artifact.error("E605", f"its spec {made_from['path']} does not compile now{why}", RECOMPILE)]
+    manifest_path = manifest_path_of(artifact.path)
+    out: list[Diagnostic] = []
+    for name, path, text in (
+        ("request", artifact.path, result.request_json()),
+        ("manifest", manifest_path, result.manifest_json(manifest_path.parent)),
+    ):
+        try:
+            given = files.read(path)
+        except OSError as exc:
+            out.append(artifact.error("E605", f"cannot read the {name} again: {exc.strerror or exc}", RECOMPILE))
+            continue
+        if given != text.encode("utf-8"):
+            fields = _differing(given, text)
+            out.append(
+                artifact.error(
+                    "E605",
+                    f"the {name} is not what its spec {made_from['path']} compiles to now"
+                    + (f" ({', '.join(fields)} differ)" if fields else ""),
+                    "it was edited by hand, or the spec, its bases, sources or jobspec.toml changed since: "
+                    + RECOMPILE,
+                )
+            )
+    return out
+
+
+def _differing(given: bytes, expected: str) -> list[str]:
+    """The top-level fields in which two JSON objects differ ([] when given is not one)."""
+    try:
+        old, new = json.loads(given), json.loads(expected)
+    except ValueError:
+        return []
+    if not isinstance(old, dict):
+        return []
+    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
 
 
 def load_all(paths: Sequence[Path]) -> tuple[list[Artifact], list[Diagnostic]]:

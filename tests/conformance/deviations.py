@@ -242,6 +242,15 @@ def explain_rejection(diag: Diagnostic, spec: dict[str, Any], sdk: SdkRun | None
         return "DEV-006"
     if code in ("E402", "E411") or (code == "E408" and "symlink points outside" in message):
         return "DEV-015"
-    if code == "E403" or service_rejects(pointer, spec):
+    if code == "E403" or service_rejects(pointer, spec) or (code == "E205" and _breaks_s3_bucket_rules(value)):
         return "DEV-012"
     return None
+
+
+def _breaks_s3_bucket_rules(value: Any) -> bool:
+    """An s3:// location whose bucket S3 refuses (its naming rules, checked here on their own)."""
+    if not isinstance(value, str) or not value.lower().startswith("s3://"):
+        return False
+    bucket = value[5:].split("/", 1)[0]
+    fits = re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket) is not None
+    return not fits or ".." in bucket or bucket.startswith("xn--") or bucket.endswith("-s3alias")

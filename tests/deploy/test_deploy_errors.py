@@ -156,12 +156,35 @@ def test_the_account_must_be_the_one_compiled_for(project: Any, cli: Any, deploy
     assert len(deploy.braket.jobs) == 1
 
 
-def test_the_services_validation_message_names_the_field(project: Any, cli: Any, deploy: Any) -> None:
+def test_a_request_edited_after_the_compile_is_refused_before_anything_is_sent(
+    project: Any, cli: Any, deploy: Any
+) -> None:
+    """Even with its clientToken recomputed: the request must be what the spec compiles to (E605)."""
     build = make_project(project, cli)
     request = request_of(build)
     request["jobName"] = "under_scores_are_not_allowed"  # botocore checks lengths only, the service the pattern
     request["clientToken"] = client_token(request)
     build.write_text(canonical_json(request))
+
+    result = deploy(str(build), cwd=project.root)
+
+    assert result.code == 1
+    assert (
+        "E605 the request is not what its spec specs/job.yaml compiles to now (clientToken, jobName differ)"
+        in result.err
+    )
+    assert deploy.braket.calls_of("CreateJob") == [] and deploy.braket.jobs == {}
+
+
+def test_the_services_validation_message_names_the_field(project: Any, cli: Any, deploy: Any) -> None:
+    build = make_project(project, cli)
+    deploy.braket.inject(
+        "CreateJob",
+        status=400,
+        code="ValidationException",
+        message="1 validation error detected: Value 'under_scores_are_not_allowed' at 'jobName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern",
+    )
 
     result = deploy(str(build), cwd=project.root)
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -491,3 +492,83 @@ def test_an_output_folder_inside_an_input_folder_is_refused(repo: Path) -> None:
     done = jobspec("compile", "job.yaml", "-o", "data/build", *CONTEXT, cwd=repo)
     assert done.code == 1 and "E808 the output folder data/build/ is inside the input folder data" in done.err
     assert not (repo / "data" / "build").exists()
+
+
+# ------------------------------------------------------------------------- 4. the deployer trusts only its own compile
+
+
+def compiled(repo: Path, extra: str = "") -> Path:
+    (repo / "data").mkdir(exist_ok=True)
+    (repo / "data" / "a.csv").write_text("1\n")
+    (repo / "job.yaml").write_text(SPEC + "input_data: {train: data}\n" + extra)
+    done = jobspec("compile", "job.yaml", *CONTEXT, cwd=repo)
+    assert done.code == 0, done.err
+    return repo / "build" / "job.manifest.json"
+
+
+def edit(path: Path, change: Any) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def test_a_manifest_edited_to_upload_a_file_outside_the_repository_is_refused(repo: Path) -> None:
+    manifest = compiled(repo)
+    target = Path("/etc/hostname")
+    digest = hashlib.sha256(target.read_bytes()).hexdigest() if target.exists() else "0" * 64
+
+    def point_outside(data: dict[str, Any]) -> None:
+        data["inputs"][0].update(path="../../../../../../etc/hostname", sha256=digest, size=len(digest))
+
+    edit(manifest, point_outside)
+    done = jobspec("deploy", "--dry-run", "build/job.json", cwd=repo)
+    assert done.code == 1
+    assert "E601 the manifest reads ../../../../../../etc/hostname, outside the repository" in done.err
+    assert "hostname" not in done.out
+
+
+def test_a_manifest_edited_inside_the_repository_is_refused_with_what_differs(repo: Path) -> None:
+    manifest = compiled(repo)
+    (repo / "secret.txt").write_text("not reviewed\n")
+
+    def another_file(data: dict[str, Any]) -> None:
+        data["inputs"][0].update(path="secret.txt", size=13, sha256=hashlib.sha256(b"not reviewed\n").hexdigest())
+
+    edit(manifest, another_file)
+    done = jobspec("deploy", "--dry-run", "build/job.json", cwd=repo)
+    assert done.code == 1
+    assert "E605 the manifest is not what its spec job.yaml compiles to now (inputs differ)" in done.err
+
+
+def test_a_spec_changed_since_the_compile_is_refused(repo: Path) -> None:
+    compiled(repo)
+    (repo / "job.yaml").write_text(SPEC + "input_data: {train: data}\nhyperparameters: {shots: 9}\n")
+    done = jobspec("deploy", "--dry-run", "build/job.json", cwd=repo)
+    assert done.code == 1 and "E605 the request is not what its spec job.yaml compiles to now" in done.err
+
+
+def test_an_unchanged_artifact_still_deploys_dry(repo: Path) -> None:
+    compiled(repo, "tags: {team: qc}\n")
+    done = jobspec("deploy", "--dry-run", "build/job.json", cwd=repo)
+    assert done.code == 0, done.err
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(source=5),
+        lambda d: d.update(source={"kind": "local"}),
+        lambda d: d.update(inputs=[{"channel": "train"}]),
+        lambda d: d.update(inputs={"a": 1}),
+        lambda d: d.update(inputs=[7]),
+        lambda d: d["inputs"][0].update(size="many"),
+        lambda d: d.update(checkpoint_copy=[1, 2]),
+        lambda d: d.update(context=[]),
+        lambda d: d.update(spec=3),
+        lambda d: d.pop("spec"),
+    ],
+)
+def test_a_damaged_manifest_is_an_error_not_a_traceback(repo: Path, damage: Any) -> None:
+    edit(compiled(repo), damage)
+    done = jobspec("deploy", "--dry-run", "build/job.json", cwd=repo)
+    assert done.code == 1 and ("E601" in done.err or "E605" in done.err)

@@ -166,7 +166,15 @@ class Result:
             assert self.compiled is not None and self.root is not None
             from braket_jobspec.canonical import canonical_json
 
-            manifest: dict[str, Any] = {"root": _relative(self.root, out_dir), **self.compiled.manifest}
+            # Which files it was compiled from (the spec, then its bases), for the deployer to compile
+            # them again and compare: it deploys only what it can reproduce (artifact.reproduce).
+            root = str(self.root)
+            made_from = [Path(os.path.relpath(path, root)).as_posix() for path in self.reads]
+            manifest: dict[str, Any] = {
+                "root": _relative(self.root, out_dir),
+                "spec": {"path": made_from[0], "bases": made_from[1:]},
+                **self.compiled.manifest,
+            }
             text = self._texts["manifest", out_dir] = canonical_json(manifest)
         return text
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from braket_jobspec.artifact import Artifact, load_all, verify
+from braket_jobspec.artifact import Artifact, load_all, reproduce, verify
 from braket_jobspec.deploy.aws import (
     AwsSettings,
     Clients,
@@ -112,7 +112,9 @@ class Deployment:
         if has_errors(diags):
             return False
         for artifact in artifacts:
-            self.diagnostics += verify(artifact, self.options.part_size)
+            # The tree first (a changed source or input says so: E602, E603), then everything
+            # else: the request and manifest must be what the spec compiles to now (E605).
+            self.diagnostics += verify(artifact, self.options.part_size) or reproduce(artifact)
         if has_errors(self.diagnostics):
             self.say("nothing was uploaded or created")
             return False

@@ -108,6 +108,7 @@ _TITLES = {
     "E602": "source changed since the compile",
     "E603": "input file changed since the compile",
     "E604": "artifacts conflict",
+    "E605": "artifact not what its spec compiles to",
     "E610": "no usable AWS credentials",
     "E611": "credentials of another account",
     "E612": "access denied",

@@ -28,8 +28,9 @@ __all__ = ["BuildOptions", "Compiled", "Origin", "build_request", "client_token"
 
 DEFAULT_ROLE_NAME = "service-role/AmazonBraketJobsExecutionRole"
 RESERVATION_TYPE = "RESERVATION_TIME_WINDOW_ARN"
-# The manifest's shape; 2: the source by its members (no archive digest, which depends on zlib).
-MANIFEST_FORMAT = 2
+# The manifest's shape; 2: the source by its members (no archive digest, which depends on zlib);
+# 3: the spec and bases it was compiled from, and the context's default role (the deployer recompiles).
+MANIFEST_FORMAT = 3
 STAMP_LENGTH = 13  # as long as the SDK's millisecond timestamps, so default names keep their length
 
 
@@ -150,6 +151,7 @@ class _Builder(Workspace):
                 "stamp": stamp,
                 "stamp_from": "context" if self.ctx.stamp else "content",
                 "environment": self.ctx.environment,
+                "default_role_arn": self.ctx.default_role_arn,
             },
             # The deployer uploads a local archive to s3Uri, or copies an S3 one there
             # (nothing to copy when the archive already is at that URI).
