@@ -572,3 +572,45 @@ def test_a_damaged_manifest_is_an_error_not_a_traceback(repo: Path, damage: Any)
     edit(compiled(repo), damage)
     done = jobspec("deploy", "--dry-run", "build/job.json", cwd=repo)
     assert done.code == 1 and ("E601" in done.err or "E605" in done.err)
+
+
+# --------------------------------------------------------------------------- 5. text no UTF-8 can hold
+
+
+def test_a_lone_surrogate_in_a_value_or_a_key_is_positioned(repo: Path) -> None:
+    (repo / "job.yaml").write_text(SPEC + 'hyperparameters:\n  x: "\\ud800"\ntags:\n  "\\udfff": v\n  team: qc\n')
+    done = jobspec("validate", "job.yaml", *CONTEXT, cwd=repo)
+    assert done.code == 1
+    assert "job.yaml:4:6: E124 a lone surrogate" in done.err and "job.yaml:6:3: E124 a lone surrogate" in done.err
+
+
+def test_a_character_past_the_bmp_written_as_one_escape_compiles(repo: Path) -> None:
+    (repo / "job.yaml").write_text(SPEC + 'tags:\n  mood: "\\U0001F600"\n')
+    done = jobspec("compile", "job.yaml", "-o", "-", *CONTEXT, cwd=repo)
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["tags"] == {"mood": "\U0001f600"}
+
+
+def test_a_source_file_name_that_is_not_utf8_cannot_be_archived(repo: Path) -> None:
+    (repo / "src" / os.fsdecode(b"caf\xe9.txt")).write_text("x")
+    (repo / "job.yaml").write_text("device: local:braket/braket_sv\nsource_module: src\nentry_point: src.algo\n")
+    done = jobspec("validate", "job.yaml", *CONTEXT, cwd=repo)
+    assert done.code == 1 and "a file name that is not UTF-8 (rename it)" in done.err
+
+
+def test_an_input_file_name_that_is_not_utf8_is_reported(repo: Path) -> None:
+    (repo / "data").mkdir()
+    (repo / "data" / "ok.csv").write_text("1\n")
+    (repo / "data" / os.fsdecode(b"caf\xe9.csv")).write_text("2\n")
+    (repo / "job.yaml").write_text(SPEC + "input_data: {train: data}\n")
+    done = jobspec("compile", "job.yaml", *CONTEXT, cwd=repo)
+    assert done.code == 1 and "E416 input 'train': 'caf\\udce9.csv' is a file name that is not UTF-8" in done.err
+
+
+def test_a_spec_whose_name_is_not_utf8_is_reported_and_the_others_compile(repo: Path) -> None:
+    (repo / "specs").mkdir()
+    (repo / "specs" / os.fsdecode(b"j\xe9.yaml")).write_text(SPEC.replace("src/", "../src/"))
+    (repo / "specs" / "ok.yaml").write_text(SPEC.replace("src/", "../src/"))
+    done = jobspec("compile", "specs", *CONTEXT, cwd=repo)
+    assert done.code == 1 and "E105 cannot read the spec: its name is not UTF-8" in done.err
+    assert (repo / "build" / "ok.json").is_file()

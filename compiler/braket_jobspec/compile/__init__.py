@@ -18,6 +18,7 @@ from braket_jobspec.config import Context
 from braket_jobspec.diagnostics import Diagnostic, has_errors
 from braket_jobspec.load import DEFAULT_MAX_BYTES, Document
 from braket_jobspec.load.bases import EnvironmentLayers
+from braket_jobspec.sdk import archive
 from braket_jobspec.sdk.archive import TreeLimits
 
 # The stages are imported when a spec is compiled: a run whose specs all come from the
@@ -51,6 +52,9 @@ def compile_spec(
     fmt = format_of(spec.name)
     if fmt is None:
         diags.append(Diagnostic(display, 0, 0, "E104", "unknown spec format", hint="name it .yaml, .yml or .toml"))
+        return Result(spec, display, diags)
+    if not archive.utf8(str(spec)):
+        diags.append(Diagnostic(display, 0, 0, "E105", "cannot read the spec: its name is not UTF-8 (rename it)"))
         return Result(spec, display, diags)
     outside = _outside_root(spec, options)
     if outside is not None:

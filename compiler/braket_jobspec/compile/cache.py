@@ -121,7 +121,8 @@ class Cache:
 
     def key(self, *parts: str) -> str:
         """The key of a compile: what it is asked (parts, in order), with this tool's fingerprint."""
-        return _digest("\0".join((tool_fingerprint(), *parts)).encode())
+        # surrogateescape: a path from the file system may hold bytes that are not UTF-8
+        return _digest("\0".join((tool_fingerprint(), *parts)).encode("utf-8", "surrogateescape"))
 
     def _path(self, kind: str, name: str) -> str:
         return os.path.join(self.root, FORMAT, kind, name[:2], name)
@@ -135,7 +136,7 @@ class Cache:
             if stat is None:
                 stat = stats[dep] = _stat_text(dep)
             parts.append(f"{dep}\0{stat}")
-        return _digest("\n".join(parts).encode())
+        return _digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
     def lookup(self, key: str) -> Stored | None:
         """The stored outputs for key, if no file or folder its compile read has changed since."""

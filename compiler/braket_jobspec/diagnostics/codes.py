@@ -56,6 +56,7 @@ _TITLES = {
     "E121": "YAML tag",
     "E122": "tab in indentation",
     "E123": "too many keys and values",
+    "E124": "lone surrogate",
     "E130": "invalid TOML",
     "E150": "extends is not a path",
     "E151": "base not found",
@@ -101,6 +102,7 @@ _TITLES = {
     "E413": "S3 location the SDK cannot address",
     "E414": "input that is not a regular file",
     "E415": "input folder over the tree limits",
+    "E416": "input file name that is not UTF-8",
     # The request against CreateJob (check/request.py)
     "E501": "request breaks a CreateJob constraint",
     # Deploying (deploy/, artifact.py)

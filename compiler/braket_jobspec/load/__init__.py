@@ -14,8 +14,10 @@ pointers cut out are kept in Document.dropped, and later stages stay silent abou
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from braket_jobspec import files
+from braket_jobspec import pointer as ptr
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load.document import DEFAULT_MAX_BYTES, MAX_DEPTH, MAX_NODES, Document, Format
 from braket_jobspec.load.text import decode
@@ -48,6 +50,8 @@ def load(
         from braket_jobspec.load.yaml import read_yaml
 
         doc, more = read_yaml(text, file)
+        if doc is not None and ("\\u" in text or "\\U" in text):  # only an escape makes a lone surrogate
+            more += _surrogates(doc)
     else:
         from braket_jobspec.load.toml import read_toml
 
@@ -67,3 +71,40 @@ def read(path: str | os.PathLike[str], max_bytes: int) -> tuple[bytes, int | Non
         return files.read(path, max_bytes), None
     except files.TooLarge as big:
         return big.head, big.size
+
+
+def _surrogates(doc: Document) -> list[Diagnostic]:
+    """Strings holding a lone surrogate (a YAML escape such as "\\ud800"): UTF-8 cannot carry one.
+
+    Each is reported where it stands and cut out of the data, as the readers do with what
+    they refuse, so that no later stage meets a string it cannot encode.
+    """
+    found: list[tuple[str, Any, Any]] = []  # (pointer, container, key)
+    stack: list[tuple[str, Any]] = [("", doc.data)]
+    while stack:
+        here, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            pointer = ptr.join(here, key)
+            if any(_is_surrogate(s) for s in (key, value) if isinstance(s, str)):
+                found.append((pointer, node, key))
+            elif isinstance(value, (dict, list)):
+                stack.append((pointer, value))
+    diags = []
+    for pointer, container, key in sorted(found, key=lambda f: f[0], reverse=True):
+        diags.append(
+            doc.diagnostic(
+                pointer,
+                "E124",
+                "a lone surrogate (an escape such as \\ud800 on its own): no UTF-8 text can hold it",
+                "write the character itself, or its escape of eight hex digits (\\U0001F600)",
+                key=isinstance(key, str) and _is_surrogate(key),
+            )
+        )
+        del container[key]
+    doc.dropped = doc.dropped | {p for p, _, _ in found}
+    return diags[::-1]
+
+
+def _is_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)

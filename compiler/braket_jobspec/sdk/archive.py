@@ -219,6 +219,8 @@ def _walk(
         rel = f"{relpath}/{name}" if relpath else name
         if skip(rel, name):
             continue
+        if not utf8(name):  # the manifest and the tar header name each member: in UTF-8
+            raise SourceError(f"{rel!a}: a file name that is not UTF-8 (rename it)")
         # The entry's type comes with the folder listing: no stat for a plain file or folder.
         if entry.is_symlink():
             real = os.path.realpath(entry.path)
@@ -266,6 +268,15 @@ class _Hashing:
 
     def __exit__(self, *exc: object) -> None:
         os.close(self.fd)
+
+
+def utf8(name: str) -> bool:
+    """Whether a name from the file system is UTF-8 (Python keeps other bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def inside(path: str, folder: str) -> bool:

@@ -133,6 +133,14 @@ def _walk(ws: Workspace, top: str, folder: str, prefix: str, found: _Found, poin
         rel = prefix + entry.name
         if entry.name == _GIT:
             continue  # never uploaded, as never archived (archive.DEFAULT_EXCLUDES)
+        if not archive.utf8(entry.name):
+            ws.error(
+                pointer,
+                "E416",
+                f"input {channel!r}: {rel!a} is a file name that is not UTF-8",
+                "rename it: S3 keys and the manifest are UTF-8",
+            )
+            continue
         if entry.is_symlink():  # read as what it points to, if that is a file in the folder
             real = os.path.realpath(entry.path)
             if not archive.inside(real, top):
