@@ -34,7 +34,8 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  jobspec run specs/local-bell.yaml\n  jobspec run build/local-bell.json --no-install\n"
         "  jobspec run build/x.json --workdir /tmp/x --force --keep\n"
-        "exit codes: 0 the job succeeded; 1 it failed, timed out or could not start; 2 usage errors.\n"
+        "exit codes: 0 the job succeeded; 1 it failed, timed out or could not start; 2 usage errors;\n"
+        "128+N stopped by signal N (SIGTERM: 143, SIGHUP: 129), the job's processes ended.\n"
         "docs: docs/local-run.md",
     )
     parser.add_argument(

@@ -348,6 +348,7 @@ MAX_CONFIG_BYTES = 1 << 20
 def read_config(path: Path, file: str) -> tuple[ProjectConfig, list[Diagnostic]]:
     """The project config at path, parsed; a file that cannot be read or decoded is an E301, not an error raised."""
     from braket_jobspec import files
+    from braket_jobspec.load.text import line_col
 
     empty = ProjectConfig(path, {}, None)
     try:
@@ -359,8 +360,7 @@ def read_config(path: Path, file: str) -> tuple[ProjectConfig, list[Diagnostic]]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = line_col(raw, exc.start)
         return empty, [
             Diagnostic(
                 file,

@@ -24,7 +24,7 @@ def decode(raw: bytes, file: str, max_bytes: int, size: int | None = None) -> tu
     size: the whole file's, when raw is only its head (files.TooLarge).
     """
     if len(raw) > max_bytes:
-        line, col = _line_col(raw, max_bytes)
+        line, col = line_col(raw, max_bytes)
         return None, [
             Diagnostic(
                 file,
@@ -73,7 +73,7 @@ def _decode(raw: bytes, file: str, diags: list[Diagnostic]) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _line_col(raw, exc.start)
+        line, col = line_col(raw, exc.start)
         bad = raw[exc.start : exc.end]
         text = raw.decode("utf-8", "replace")
         more = text.count("\ufffd") - raw.decode("utf-8", "ignore").count("\ufffd") - 1
@@ -93,7 +93,7 @@ def _decode(raw: bytes, file: str, diags: list[Diagnostic]) -> str:
         return text
 
 
-def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+def line_col(raw: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of a byte offset."""
     line = raw.count(b"\n", 0, offset) + 1
     start = raw.rfind(b"\n", 0, offset) + 1
