@@ -91,7 +91,10 @@ def _surrogates(doc: Document) -> list[Diagnostic]:
             elif isinstance(value, (dict, list)):
                 stack.append((pointer, value))
     diags = []
-    for pointer, container, key in sorted(found, key=lambda f: f[0], reverse=True):
+    # Deepest first, and a list's items from the last: no deletion moves what is still to go.
+    for pointer, container, key in sorted(
+        found, key=lambda f: (f[0].count("/"), f[2] if isinstance(f[2], int) else 0), reverse=True
+    ):
         diags.append(
             doc.diagnostic(
                 pointer,
