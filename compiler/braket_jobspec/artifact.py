@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from braket_jobspec import files
 from braket_jobspec.diagnostics import Diagnostic
+from braket_jobspec.sdk.archive import inside
 
 MANIFEST_SUFFIX = ".manifest.json"
 RECOMPILE = "recompile (jobspec compile), review the new outputs and deploy those"
@@ -237,7 +238,7 @@ def _parts(artifact: Artifact, script_uri: str, checkpoint_uri: Any) -> tuple[Ar
     # them to what the spec names): a manifest edited to read /etc/hostname is refused here.
     local = [str(source["path"])] if source.get("kind") == "local" else []
     for read in [*local, *(str(entry["path"]) for entry in manifest.get("inputs") or [])]:
-        if not _within(os.path.realpath(root / read), str(root)):
+        if not inside(os.path.realpath(root / read), str(root)):
             return fail(f"the manifest reads {read}, outside the repository", RECOMPILE)
     if source.get("kind") == "local":
         from braket_jobspec.sdk.archive import digest
@@ -278,10 +279,6 @@ def _parts(artifact: Artifact, script_uri: str, checkpoint_uri: Any) -> tuple[Ar
     return artifact, []
 
 
-def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 def reproduce(artifact: Artifact) -> list[Diagnostic]:
     """The artifact's spec compiled again, with the context it records: it must give these very bytes.
 
@@ -296,7 +293,7 @@ def reproduce(artifact: Artifact) -> list[Diagnostic]:
     if not isinstance(made_from, dict) or not isinstance(made_from.get("path"), str):
         return [artifact.error("E605", "the manifest names no spec to compile again", RECOMPILE, "/spec")]
     spec = artifact.root / made_from["path"]
-    if not _within(os.path.realpath(spec), str(artifact.root)):
+    if not inside(os.path.realpath(spec), str(artifact.root)):
         return [artifact.error("E605", f"the manifest's spec {made_from['path']} is outside the repository", RECOMPILE)]
     try:
         flags = Context(

@@ -106,7 +106,7 @@ def _outside_root(spec: Path, options: BuildOptions) -> str | None:
     except OSError:
         return None  # missing: reading it says so
     root = str(options.memo.resolve(options.root))
-    return None if real == root or real.startswith(root.rstrip(os.sep) + os.sep) else real
+    return None if archive.inside(real, root) else real
 
 
 class Settings(NamedTuple):

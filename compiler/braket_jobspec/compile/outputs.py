@@ -16,6 +16,7 @@ from braket_jobspec.compile import Result, Writer
 from braket_jobspec.config import CONFIG_NAME, find_config, read_config
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load import format_of
+from braket_jobspec.sdk.archive import inside
 
 _NOT_SPECS = {CONFIG_NAME, "pyproject.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
 _SKIP_DIRS = {"__pycache__", "node_modules", ".venv", "venv", "build", "dist"}
@@ -224,17 +225,13 @@ def _fed_back(result: Result, folder: Path) -> str | None:
     source = compiled.manifest.get("source") or {}
     if source.get("kind") == "local":
         tree = os.path.realpath(root / source["path"])
-        if _within(out, tree):
+        if inside(out, tree):
             return f"the source tree {source['path']}"
     for read in compiled.reads:  # the folders an input channel was read from are among them
         path = os.fspath(read)
-        if _within(out, path) and os.path.isdir(path):
+        if inside(out, path) and os.path.isdir(path):
             return f"the input folder {Path(os.path.relpath(path, root)).as_posix()}"
     return None
-
-
-def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def writer(targets: Sequence[Target], out_dir: Path) -> Writer:
