@@ -119,8 +119,8 @@ def digest_open(fd: int, size: int) -> tuple[int, str]:
     return total, hasher.hexdigest()
 
 
-def digest(path: str | os.PathLike[str]) -> tuple[int, str, int]:
-    """(size, SHA-256 hex, mode) of a regular file, read to its end in chunks."""
+def digest(path: str | os.PathLike[str]) -> tuple[int, str, os.stat_result]:
+    """(size, SHA-256 hex, its stat when opened) of a regular file, read to its end in chunks."""
     fd, info = open_regular(path)
     try:
         size, sha = digest_open(fd, info.st_size)
@@ -128,4 +128,9 @@ def digest(path: str | os.PathLike[str]) -> tuple[int, str, int]:
         raise OSError(exc.errno, exc.strerror, os.fspath(path)) from None
     finally:
         os.close(fd)
-    return size, sha, info.st_mode
+    return size, sha, info
+
+
+def signature(info: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file's versions apart without reading it (as make and git do): size, mtime, ctime, inode."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)

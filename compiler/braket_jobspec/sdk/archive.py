@@ -62,6 +62,7 @@ class Member(NamedTuple):
     mode: int = 0o755
     sha256: str = ""
     path: str | None = None
+    seen: tuple[int, ...] = ()  # files.signature of the file when it was read (the incremental cache's)
 
     def describe(self) -> dict[str, object]:
         if self.is_dir:
@@ -241,11 +242,11 @@ def _walk(
 
 def _file_member(real: str, arcname: str) -> Member:
     try:
-        size, sha256, mode = files.digest(real)  # in chunks: a member of any size is hashed whole
+        size, sha256, info = files.digest(real)  # in chunks: a member of any size is hashed whole
     except files.NotRegularFile:
         raise SourceError(f"{arcname.partition('/')[2] or arcname}: not a regular file or folder") from None
-    executable = 0o755 if mode & stat.S_IXUSR else 0o644
-    return Member(arcname, False, size, executable, sha256, real)
+    executable = 0o755 if info.st_mode & stat.S_IXUSR else 0o644
+    return Member(arcname, False, size, executable, sha256, real, files.signature(info))
 
 
 class _Hashing:

@@ -40,6 +40,7 @@ class Compiled(NamedTuple):
     origins: dict[str, Origin]
     archive: archive.Tree | None  # a local source's members
     reads: list[str | Path]  # files and folders read (incremental cache)
+    seen: dict[str, tuple[int, ...]]  # files.signature of files among reads, taken as they were read
 
 
 class _Builder(Workspace):
@@ -163,7 +164,7 @@ class _Builder(Workspace):
                 else None
             ),
         }
-        return Compiled(request, manifest, self.origins, source.archive, self.reads)
+        return Compiled(request, manifest, self.origins, source.archive, self.reads, self.seen)
 
     def sdk_addressable(self, source: Source) -> None:
         """S3 locations the SDK writes to itself must be URIs its parse_s3_uri can split.

@@ -57,6 +57,7 @@ def read_source(ws: Workspace) -> Source:
         return Source("")
     parent = os.path.dirname(path)
     ws.reads += [m.path or os.path.join(parent, m.name) for m in built.members]
+    ws.seen.update((m.path, m.seen) for m in built.members if m.path is not None)
     if entry:
         ws.origin(_ENTRY, "spec", "/entry_point")
         entry_pointer = "/entry_point"

@@ -98,6 +98,7 @@ class Workspace:
         self.diags: list[Diagnostic] = []
         self.origins: dict[str, Origin] = {}
         self.reads: list[str | Path] = []  # files and folders read (incremental cache)
+        self.seen: dict[str, tuple[int, ...]] = {}  # files.signature of files among them, taken as they were read
 
     # -- diagnostics -------------------------------------------------------------------
 
