@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,23 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  #
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+def outputs_on_disk(folder: Path, texts: dict[str, str]) -> dict[str, str]:
+    """Write outputs as a compile would (one file per name) and return their paths, for Cache.lookup."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, text in texts.items():
+        path = folder / f"{name}.json"
+        path.write_text(text, "utf-8")
+        paths[name] = str(path)
+    return paths
+
+
+def store(cache: Any, key: str, deps: list[Path], outputs: dict[str, str], diagnostics: list[Any]) -> bool:
+    """Cache.entry, kept and flushed at once, as a run's end does; whether it was written."""
+    made = cache.entry(key, deps, outputs, diagnostics)
+    if made is None:
+        return False
+    cache.keep([made])
+    return bool(cache.flush())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,8 +17,9 @@ from typing import Any
 import pytest
 
 from braket_jobspec.compile import Result, project
-from braket_jobspec.compile.cache import FOLDER, RACY_NS, Cache
+from braket_jobspec.compile.cache import DATABASE, FOLDER, RACY_NS, Cache
 from braket_jobspec.diagnostics import Diagnostic
+from conftest import outputs_on_disk, store
 
 from .support import Repo
 
@@ -118,10 +121,13 @@ def test_flags_and_environments_are_part_of_the_key(tree: Repo, cli: Any, compil
     run = cli("check", "--stamp", "42", cwd=tree.root)
     assert run.code == 1 and "E802 stale" in run.err
     assert compiles == ["specs/data.yaml", "specs/job.yaml"]
-    assert cli("check", "--stamp", "42", cwd=tree.root).code == 1  # served from its own entries
-    assert cli("check", cwd=tree.root).code == 0
+    # Outputs that differ from what the specs compile to are compiled again (a hit is the
+    # output files as a compile made them), which also tells where they differ.
+    again = cli("check", "--stamp", "42", cwd=tree.root)
+    assert again.code == 1 and again.err == run.err
+    assert cli("check", cwd=tree.root).code == 0  # the entries of the other flags are still there
     assert cli("check", "--env", "prod", cwd=tree.root).code == 0
-    assert compiles == ["specs/data.yaml", "specs/job.yaml"]
+    assert compiles == ["specs/data.yaml", "specs/job.yaml"] * 2
 
 
 def test_a_hit_needs_the_same_output_folder_for_the_manifest(tree: Repo, cli: Any) -> None:
@@ -149,19 +155,26 @@ def test_racy_files_are_not_cached(repo: Repo, cli: Any, compiles: list[str]) ->
     assert compiles == ["specs/a.yaml"] * 3
 
 
+def _rows(root: Path) -> list[tuple[str, bytes]]:
+    with contextlib.closing(sqlite3.connect(root / FOLDER / DATABASE)) as con:
+        return list(con.execute("SELECT key, body FROM entries ORDER BY key"))
+
+
 def test_damaged_entries_are_misses(tree: Repo, cli: Any, compiles: list[str]) -> None:
-    entries = sorted((tree.root / FOLDER / "v1" / "entry").rglob("*"))
-    entries = [e for e in entries if e.is_file()]
-    assert len(entries) == 4  # two specs, two environments
-    for entry in entries:
-        data = entry.read_bytes()
-        entry.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit of the stored outputs
-    index = [i for i in (tree.root / FOLDER / "v1" / "index").rglob("*") if i.is_file()]
-    index[0].write_text("{not json")
+    rows = _rows(tree.root)
+    assert len(rows) == 4  # two specs, two environments
+    with contextlib.closing(sqlite3.connect(tree.root / FOLDER / DATABASE)) as con, con:
+        for key, body in rows[:3]:  # one bit of the first output's digest
+            at = body.index(b" ") + 5
+            damaged = body[:at] + bytes([body[at] ^ 1]) + body[at + 1 :]
+            con.execute("UPDATE entries SET body = ? WHERE key = ?", (damaged, key))
+        con.execute("UPDATE entries SET deps = 'nowhere' WHERE key = ?", (rows[3][0],))
     assert cli("check", cwd=tree.root).code == 0
-    assert sorted(compiles) == ["specs/data.yaml", "specs/job.yaml"]
+    assert cli("check", "--env", "prod", cwd=tree.root).code == 0
+    assert sorted(compiles) == ["specs/data.yaml", "specs/data.yaml", "specs/job.yaml", "specs/job.yaml"]
     assert cli("check", cwd=tree.root).code == 0  # repaired by the compile that missed
-    assert len(compiles) == 2
+    assert cli("check", "--env", "prod", cwd=tree.root).code == 0
+    assert len(compiles) == 4
 
 
 def test_the_cache_folder_ignores_itself_and_keeps_one_entry_per_key(tree: Repo, cli: Any) -> None:
@@ -169,14 +182,14 @@ def test_the_cache_folder_ignores_itself_and_keeps_one_entry_per_key(tree: Repo,
     assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert tree.git("status", "--porcelain", "--untracked-files=all").count(FOLDER) == 0
-    assert tree.git("check-ignore", f"{FOLDER}/v1").strip() == f"{FOLDER}/v1"
+    assert tree.git("check-ignore", f"{FOLDER}/{DATABASE}").strip() == f"{FOLDER}/{DATABASE}"
+    keys = [key for key, _ in _rows(tree.root)]
     for shots in (1, 2, 3):
         tree.write("specs/job.yaml", tree.read("specs/job.yaml").replace("shots: 1000", f"shots: 1000{shots}"))
         settle()
         assert cli("compile", cwd=tree.root).code == 0
         tree.write("specs/job.yaml", tree.read("specs/job.yaml").replace(f"shots: 1000{shots}", "shots: 1000"))
-    entries = [e for e in (folder / "v1" / "entry").rglob("*") if e.is_file()]
-    assert len(entries) == 4
+    assert [key for key, _ in _rows(tree.root)] == keys
 
 
 # --------------------------------------------------------------------------- concurrency
@@ -188,16 +201,21 @@ LATER = time.time_ns() + 3600 * 10**9  # a compile that started after every file
 def _hammer(args: tuple[str, int]) -> list[str]:
     """Store outputs under one key again and again while reading it: what each read saw."""
     folder, worker = args
-    cache = Cache(Path(folder))
+    cache = Cache(Path(folder), started_ns=LATER)
     dep = Path(folder).parent / "dep.txt"
     seen = []
     for round_ in range(60):
         text = f"worker {worker} round {round_} " + "x" * (1000 * (worker + 1))
-        cache.store("k" * 64, [dep], {"request": text, "manifest": text[::-1]}, [], started_ns=LATER)
-        stored = cache.lookup("k" * 64)
-        if stored is not None:
-            assert stored.text("manifest") == stored.text("request")[::-1]  # never two halves of two writes
-            seen.append(stored.text("request")[:20])
+        texts = {"request": text, "manifest": text[::-1]}
+        paths = outputs_on_disk(Path(folder).parent / f"out{worker}", texts)
+        store(cache, "k" * 64, [dep], texts, [])
+        reader = Cache(Path(folder))  # a run of its own: reads the database
+        stored = reader.lookup("k" * 64, paths)
+        reader.close()
+        if stored is not None:  # only while the row is this worker's: it matches no other's files
+            assert {name: stored.text(name) for name in texts} == texts  # never two halves of two writes
+            seen.append(text[:20])
+    cache.close()
     return seen
 
 
@@ -207,8 +225,7 @@ def test_concurrent_writers_and_readers_of_one_key(tmp_path: Path) -> None:
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(_hammer, [(str(folder), w) for w in range(4)])
     assert all(results), "every worker read back complete entries"
-    leftovers = [p for p in folder.rglob("*.tmp")]
-    assert leftovers == []
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(DATABASE)) == [DATABASE]  # checkpointed
 
 
 def test_concurrent_checks_of_one_tree(tree: Repo) -> None:
@@ -234,13 +251,75 @@ def test_concurrent_checks_of_one_tree(tree: Repo) -> None:
 def test_store_refuses_entries_newer_than_their_compile(tmp_path: Path) -> None:
     dep = tmp_path / "dep.txt"
     dep.write_text("x")
-    cache = Cache(tmp_path / FOLDER)
-    assert not cache.store("a" * 64, [dep], {"request": "r"}, [], started_ns=time.time_ns())
-    assert cache.lookup("a" * 64) is None
-    assert cache.store("a" * 64, [dep], {"request": "r"}, [Diagnostic("f", 1, 2, "W1", "m")], started_ns=LATER)
-    stored = cache.lookup("a" * 64)
-    assert stored is not None and stored.text("request") == "r"
+    paths = outputs_on_disk(tmp_path / "out", {"request": "r"})
+    assert not store(Cache(tmp_path / FOLDER), "a" * 64, [dep], {"request": "r"}, [])  # a run that starts now
+    assert Cache(tmp_path / FOLDER).lookup("a" * 64, paths) is None
+    cache = Cache(tmp_path / FOLDER, started_ns=LATER)
+    assert store(cache, "a" * 64, [dep], {"request": "r"}, [Diagnostic("f", 1, 2, "W1", "m")])
+    stored = cache.lookup("a" * 64, paths)
+    assert stored is not None and stored.text("request") == "r" and stored.on_disk
     assert stored.diagnostics == [Diagnostic("f", 1, 2, "W1", "m")]
     dep.unlink()
-    assert cache.lookup("a" * 64) is not None  # within one run, each path is stat'ed once
-    assert Cache(tmp_path / FOLDER).lookup("a" * 64) is None  # the next run sees that a dependency is gone
+    assert cache.lookup("a" * 64, paths) is not None  # within one run, each path is stat'ed once
+    assert Cache(tmp_path / FOLDER).lookup("a" * 64, paths) is None  # the next run sees that a dependency is gone
+
+
+def test_a_hit_is_the_output_files_as_its_compile_made_them(tmp_path: Path) -> None:
+    """The outputs are not stored: a hit reads them from the output folder, and an edited or missing one misses."""
+    dep = tmp_path / "dep.txt"
+    dep.write_text("x")
+    texts = {"request": "{}\n", "manifest": '{"a": 1}\n'}
+    paths = outputs_on_disk(tmp_path / "out", texts)
+    assert store(Cache(tmp_path / FOLDER, started_ns=LATER), "a" * 64, [dep], texts, [])
+    stored = Cache(tmp_path / FOLDER).lookup("a" * 64, paths)
+    assert (
+        stored is not None
+        and stored.text("request") == texts["request"]
+        and stored.text("manifest") == texts["manifest"]
+    )
+    Path(paths["manifest"]).write_text('{"a": 2}\n')  # the same size, other bytes
+    assert Cache(tmp_path / FOLDER).lookup("a" * 64, paths) is None
+    Path(paths["manifest"]).write_text(texts["manifest"])
+    assert Cache(tmp_path / FOLDER).lookup("a" * 64, paths) is not None
+    Path(paths["request"]).unlink()
+    assert Cache(tmp_path / FOLDER).lookup("a" * 64, paths) is None
+    assert Cache(tmp_path / FOLDER).lookup("a" * 64, {"request": paths["request"]}) is None  # an output not named
+
+
+def test_a_file_changed_during_the_run_is_not_cached_for_specs_that_share_its_read(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two specs share one source read (the run's memo); the source changes between their compiles.
+
+    The second spec's outputs are made from the read before the change, so no entry may pair
+    them with the file's later stat: the next run must compile it again, not serve it.
+    """
+    from braket_jobspec.compile import Settings
+    from braket_jobspec.compile.project import Project
+    from braket_jobspec.config import Context
+
+    source = repo.write("src/algo.py", "def main():\n    pass\n")
+    for name in ("a", "b"):
+        repo.write(f"specs/{name}.yaml", "device: local:braket/braket_sv\nsource_module: ../src/algo.py\n")
+    settle()
+    real = project.compile_spec
+    calls: list[str] = []
+
+    def then_edit(spec: Path, *args: Any, **kwargs: Any) -> Result:
+        result = real(spec, *args, **kwargs)
+        calls.append(spec.name)
+        if len(calls) == 1:
+            source.write_text("def main():\n    return 1\n")
+            time.sleep(RACY_NS / 1e9 * 4)  # the edit is well before the second spec's compile
+        return result
+
+    settings = Settings(Context(region="us-west-2", account_id="123456789012", stamp="1700000000000"), cache=True)
+    monkeypatch.setattr(project, "compile_spec", then_edit)
+    out = repo.root / "build"
+    specs = [(repo.root / "specs" / f"{name}.yaml", out) for name in ("a", "b")]
+    list(Project(settings).compile_each(specs))
+    assert calls == ["a.yaml", "b.yaml"]
+    monkeypatch.setattr(project, "compile_spec", real)
+    again = list(Project(settings).compile_each(specs))
+    fresh = list(Project(settings._replace(cache=False)).compile_each(specs))
+    assert [r.manifest_json(out) for r in again] == [r.manifest_json(out) for r in fresh]

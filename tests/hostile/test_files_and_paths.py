@@ -14,6 +14,7 @@ import resource
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -229,20 +230,37 @@ def test_a_project_config_that_is_not_utf8_is_positioned(repo: Path) -> None:
     assert done.code == 1 and "jobspec.toml:1:6: E301 the project config is not UTF-8: byte 0xe9" in done.err
 
 
-def test_a_damaged_cache_entry_of_any_shape_is_a_miss(repo: Path) -> None:
+ROW_SHAPES = {
+    "deps of another type": "UPDATE entries SET deps = 17",
+    "a body that is text": "UPDATE entries SET body = 'not bytes'",
+    "a body of garbage": "UPDATE entries SET body = x'00ff00ff'",
+    "a header of the wrong shape": "UPDATE entries SET body = CAST('{\"outputs\": 5}' || char(10) AS BLOB)",
+    "diagnostics of the wrong shape": (
+        'UPDATE entries SET body = CAST(\'{"outputs": [], "diagnostics": [{"file": 1}]}\' || char(10) AS BLOB)'
+    ),
+    "a fingerprint of another type": "UPDATE entries SET fingerprint = 3.5",
+    "used of another type": "UPDATE entries SET used = 'yesterday', fingerprint = 'x'",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ROW_SHAPES))
+def test_a_damaged_cache_entry_of_any_shape_is_a_miss(repo: Path, shape: str) -> None:
+    import sqlite3
+
     (repo / "job.yaml").write_text(SPEC)
+    time.sleep(0.1)  # past the cache's racy window: the compile keeps its entry
     first = jobspec("compile", "job.yaml", *CONTEXT, cwd=repo)
     assert first.code == 0
-    cache = repo / ".jobspec-cache"
-    entries = [p for p in cache.rglob("*") if p.is_file() and p.parent.name != cache.name]
-    assert entries
-    for path in entries:
-        header = json.dumps({"outputs": [], "diagnostics": [{"file": 1, "line": "x", "col": [], "code": None}]})
-        path.write_text(header + "\n" if "entr" in str(path) else json.dumps({"deps": [["a"], {"b": 1}], "entry": 5}))
+    database = repo / ".jobspec-cache" / "cache.db"
+    with sqlite3.connect(database) as con:
+        assert con.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+        con.execute(ROW_SHAPES[shape])
+    con.close()
+    expected = (repo / "build" / "job.json").read_bytes()
     (repo / "build" / "job.json").unlink()
     again = jobspec("compile", "job.yaml", *CONTEXT, cwd=repo)
     assert again.code == 0, again.err
-    assert (repo / "build" / "job.json").is_file()
+    assert (repo / "build" / "job.json").read_bytes() == expected
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -197,6 +197,12 @@ def _relative(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
+def output_files(folder: str | os.PathLike[str], spec_name: str) -> tuple[str, str]:
+    """The request and manifest a spec (by its file name) compiles to, in its output folder."""
+    stem = os.path.join(folder, spec_name.rsplit(".", 1)[0])
+    return f"{stem}.json", f"{stem}.manifest.json"
+
+
 def display_name(path: Path) -> str:
     """How a file is named in diagnostics: as given, POSIX style (a found absolute path: from cwd when inside it)."""
     if path.is_absolute():

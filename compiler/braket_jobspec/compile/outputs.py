@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from braket_jobspec import files
-from braket_jobspec.compile import Result, Writer
+from braket_jobspec.compile import Result, Writer, output_files
 from braket_jobspec.config import CONFIG_NAME, find_config, read_config
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load import format_of
@@ -53,10 +53,12 @@ class DiscoveryError(Exception):
 def discover(paths: Sequence[Path]) -> list[Target]:
     """Spec files of the given files and folders; a folder's sub-folders are mirrored."""
     targets: list[Target] = []
+    reals: list[str | None] = []  # known from the walk: no realpath (a dozen system calls) per spec
     for given in paths:
         if given.is_dir():
-            for spec, rel in _walk(given, _config_excludes(given)):
+            for spec, rel, real in _walk(given, _config_excludes(given)):
                 targets.append(Target(Path(spec), rel.rsplit(".", 1)[0]))
+                reals.append(real)
         elif given.exists():  # a file; one that is not regular (a FIFO) is refused when read (E105)
             if format_of(given.name) is None:
                 mode = given.stat().st_mode
@@ -64,13 +66,14 @@ def discover(paths: Sequence[Path]) -> list[Target]:
                     raise DiscoveryError(f"{given.as_posix()}: not a regular file: {files.kind(mode)}")
                 raise DiscoveryError(f"{given.as_posix()}: not a spec file (expected .yaml, .yml or .toml)")
             targets.append(Target(given, given.name.rsplit(".", 1)[0]))
+            reals.append(None)
         else:
             raise DiscoveryError(f"{given.as_posix()}: no such file or folder")
     seen: dict[str, Path] = {}
     files_seen: set[str] = set()
     unique = []
-    for target in targets:
-        real = os.path.realpath(target.spec)
+    for target, known in zip(targets, reals, strict=True):
+        real = known or os.path.realpath(target.spec)
         if real in files_seen and seen.get(target.stem) is not None:
             continue  # the same spec named twice (or a file and its folder): compiled once
         files_seen.add(real)
@@ -93,12 +96,13 @@ def _config_excludes(folder: Path) -> list[str]:
     return [(config.parent / pattern).as_posix() for pattern in parsed.exclude]
 
 
-def _walk(folder: Path, excludes: list[str]) -> Iterator[tuple[str, str]]:
-    """(path, path from folder in POSIX form) of each spec file, in os.walk's order (a folder's
-    files, then its sub-folders, sorted), not entering symlinked folders (os.walk's default)."""
+def _walk(folder: Path, excludes: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(path, path from folder in POSIX form, real path) of each spec file, in os.walk's order
+    (a folder's files, then its sub-folders, sorted), not entering symlinked folders (os.walk's
+    default)."""
     excluded = _excluder(tuple(excludes))
 
-    def walk(here: str, real: str, prefix: str) -> Iterator[tuple[str, str]]:
+    def walk(here: str, real: str, prefix: str) -> Iterator[tuple[str, str, str]]:
         with os.scandir(here) as listing:
             entries = sorted(listing, key=lambda e: e.name)
         folders = []
@@ -113,7 +117,7 @@ def _walk(folder: Path, excludes: list[str]) -> Iterator[tuple[str, str]]:
                 # Excludes match where files really are.
                 where = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, name)
                 if not excluded(where):
-                    yield entry.path, prefix + name
+                    yield entry.path, prefix + name, where
         for entry in folders:
             if not os.path.exists(os.path.join(entry.path, "__init__.py")):  # a Python package: source, not specs
                 inside = os.path.join(real, entry.name)
@@ -238,12 +242,13 @@ def writer(targets: Sequence[Target], out_dir: Path) -> Writer:
     """Writes an ok result's request and manifest (atomically, only when they changed)."""
     places: dict[Path, tuple[Path, str, str]] = {}  # spec: its output folder, request and manifest
     for target, folder in zip(targets, output_folders(targets, out_dir), strict=True):
-        stem = os.path.join(folder, target.stem.rpartition("/")[2])
-        places[target.spec] = (folder, f"{stem}.json", f"{stem}.manifest.json")
+        places[target.spec] = (folder, *output_files(folder, target.spec.name))
 
     def write(result: Result) -> int:
         if not result.ok:
             return 0  # a spec with errors keeps its previous outputs
+        if result.stored is not None and result.stored.on_disk:
+            return 0  # a cache hit: its outputs were just read from these files
         folder, request_path, manifest_path = places[result.spec]
         feeds = _fed_back(result, folder)
         if feeds is not None:
@@ -289,13 +294,15 @@ def find_drift(
 
     Files under out_dir/<env>/ of the given environments belong to `--env` builds: not extra.
     """
-    expected: dict[str, str] = {}  # by POSIX path
+    expected: dict[str, str | None] = {}  # by POSIX path; None: a cache hit read it as it should be
     failed: set[str] = set()
     base = out_dir.as_posix()
     # A manifest locates the project root from its folder.
     for target, result, folder in zip(targets, results, output_folders(targets, out_dir), strict=True):
         request, manifest = f"{base}/{target.stem}.json", f"{base}/{target.stem}.manifest.json"
-        if result.ok:
+        if result.ok and result.stored is not None and result.stored.on_disk:
+            expected[request] = expected[manifest] = None
+        elif result.ok:
             expected[request] = result.request_json()
             expected[manifest] = result.manifest_json(folder)
         else:
@@ -303,6 +310,8 @@ def find_drift(
     hint = "run `jobspec compile` and commit the result"
     out: list[Diagnostic] = []
     for shown, text in expected.items():
+        if text is None:
+            continue
         try:
             current = files.read(shown)
         except FileNotFoundError:

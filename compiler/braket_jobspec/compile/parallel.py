@@ -1,7 +1,8 @@
 """Specs compiled on every core: a pool of forked workers, each compiling contiguous chunks of specs.
 
-Forked workers inherit the loaded modules, settings and writer for free. Where fork is not
-the safe default (macOS, Windows) every spec is compiled in the calling process.
+Forked workers inherit the loaded modules and the calling project (its settings, configs,
+cache keys and what it has read) for free. Where fork is not the safe default (macOS,
+Windows) every spec is compiled in the calling process.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from braket_jobspec.compile import Result, Settings, Writer, written
+from braket_jobspec.compile import Result, Writer, output_files, written
 from braket_jobspec.compile.cache import Stored
 
 _SHARES_PER_WORKER = 4
@@ -24,24 +25,37 @@ _worker_project: Any = None
 _worker_write: Writer | None = None
 
 
-def _start_worker(factory: Callable[[Settings], Any], settings: Settings, write: Writer | None) -> None:
+def _start_worker(project: Any, write: Writer | None) -> None:
     global _worker_project, _worker_write
-    _worker_project, _worker_write = factory(settings), write
+    project.take_kept()  # the parent's own cache entries: the parent writes them
+    _worker_project, _worker_write = project, write
 
 
-def _compile_chunk(items: list[tuple[Path, Path | None]]) -> list[Result]:
+def _compile_chunk(items: list[tuple[Path, Path | None]]) -> tuple[list[Result], list[Any]]:
+    """The chunk's results, and the cache entries their compiles made (the parent writes them)."""
     assert _worker_project is not None
-    return [_portable(written(_worker_project._compile(spec, out), _worker_write), out) for spec, out in items]
+    write = _worker_write
+    results = [
+        _portable(written(_worker_project._compile(spec, out), write), out, write is None) for spec, out in items
+    ]
+    return results, _worker_project.take_kept()
 
 
-def _portable(result: Result, out_folder: Path | None) -> Result:
-    """The result as text, to send back from a worker (no source members, no parsed document)."""
+def _portable(result: Result, out_folder: Path | None, texts: bool) -> Result:
+    """The result to send back from a worker: its texts (if the caller wants them), no source members or document.
+
+    Without texts, the outputs are where the worker wrote them (or found them current):
+    a run that writes them wants only how it went, which keeps a large run's memory flat.
+    """
     stored = result.stored
-    if stored is None and result.ok:
-        texts = {"request": result.request_json()}
+    if stored is None and result.ok and not texts and out_folder is not None:
+        request, manifest = output_files(out_folder, result.spec.name)
+        stored = Stored({}, [], {"request": request, "manifest": manifest})
+    elif stored is None and result.ok:
+        made = {"request": result.request_json()}
         if out_folder is not None:
-            texts["manifest"] = result.manifest_json(out_folder)
-        stored = Stored(texts, [])
+            made["manifest"] = result.manifest_json(out_folder)
+        stored = Stored(made, [])
     return Result(
         result.spec, result.display, result.diagnostics, root=result.root, stored=stored, written=result.written
     )
@@ -55,13 +69,16 @@ def worker_count(specs: int) -> int:
 
 
 def compile_forked(
-    factory: Callable[[Settings], Any],
-    settings: Settings,
+    project: Any,
     items: list[tuple[Path, Path | None]],
     write: Writer | None,
     workers: int,
+    keep: Callable[[list[Any]], None],
 ) -> Generator[Result, None, None]:
-    """Compile items in forked workers, each with its own factory(settings) project; results in order."""
+    """Compile items with project._compile in forked workers (each a copy of project); results in order.
+
+    keep receives the cache entries each chunk made, for the parent to write in one transaction.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -80,9 +97,10 @@ def compile_forked(
     gc.freeze()
     try:
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(factory, settings, write)
+            workers, mp_context=context, initializer=_start_worker, initargs=(project, write)
         ) as pool:
-            for chunk in pool.map(_compile_chunk, chunks):
+            for chunk, kept in pool.map(_compile_chunk, chunks):
+                keep(kept)
                 yield from chunk
     finally:
         gc.unfreeze()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from braket_jobspec.compile import Result, Settings, Writer, compile_spec, display_name, written
-from braket_jobspec.compile.cache import Cache
+from braket_jobspec.compile import Result, Settings, Writer, compile_spec, display_name, output_files, written
+from braket_jobspec.compile.cache import Cache, Entry
 from braket_jobspec.compile.parallel import compile_forked, worker_count
 from braket_jobspec.config import Context, ProjectConfig, check_context, find_config, read_config
 from braket_jobspec.diagnostics import Diagnostic, has_errors
@@ -29,8 +30,15 @@ class Project:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # When the run started: a file modified since may have been read before the change
+        # by one spec (the memo shares reads) and after it by the cache's stat, so no entry
+        # that depends on it is kept (see Cache.entry).
+        self.started_ns = time.time_ns()
         self.memo: Memo | None = None  # made with the first spec that is compiled, not cached
-        self.caches: dict[Path, Cache] = {}
+        self.caches: dict[str, Cache] = {}  # by project root
+        self.kept: list[tuple[Path, Entry]] = []  # cache entries of this run's compiles, for flush()
+        self._keys: dict[tuple[str, str], str] = {}  # each spec's cache key, made once
+        self._places: dict[str, _Place] = {}
 
     @functools.cache  # noqa: B019 - a Project lives for one command run
     def config_for(self, folder: Path) -> tuple[ProjectConfig, list[Diagnostic]]:
@@ -65,11 +73,19 @@ class Project:
         return ctx, check_context(ctx, where, _regions)
 
     def cache_for(self, root: Path) -> Cache:
-        if root not in self.caches:
-            self.caches[root] = Cache.at_root(root)
-        return self.caches[root]
+        cache = self.caches.get(str(root))
+        if cache is None:
+            cache = self.caches[str(root)] = Cache.at_root(root, self.started_ns)
+        return cache
 
-    @functools.cache  # noqa: B019 - a Project lives for one command run
+    def _place_of(self, spec: Path) -> _Place:
+        """The spec's _place, memoized by the text of its folder (hashing a Path costs more)."""
+        folder = os.path.dirname(str(spec))
+        place = self._places.get(folder)
+        if place is None:
+            place = self._places[folder] = self._place(Path(folder))
+        return place
+
     def _place(self, folder: Path) -> _Place:
         """What the specs of one folder share: config, context, root, layers, and their part of a cache key."""
         resolved = folder.resolve()
@@ -101,27 +117,53 @@ class Project:
         """The spec's outputs from the incremental cache, if they are there and still hold."""
         if not self.settings.cache or out_folder is None:
             return None
-        place = self._place(spec.parent)
+        place = self._place_of(spec)
         if place.ctx is None or place.root is None:
             return None
-        stored = self.cache_for(place.root).lookup(self._key(place, spec, out_folder))
+        cache = self.cache_for(place.root)
+        if not cache.readable():
+            return None  # an empty cache: the key is made where the spec is compiled
+        request, manifest = output_files(out_folder, spec.name)
+        stored = cache.lookup(self._key(place, spec, out_folder), {"request": request, "manifest": manifest})
         if stored is None:
             return None
         return Result(spec, display_name(spec), [*place.diags, *stored.diagnostics], root=place.root, stored=stored)
 
+    def _prefetch(self, items: list[tuple[Path, Path | None]]) -> None:
+        """Read the cache rows of many specs at once (a query per few hundred, not one per spec)."""
+        if not self.settings.cache:
+            return
+        keys: dict[str, list[str]] = {}
+        for spec, out in items:
+            place = self._place_of(spec)
+            if out is None or place.ctx is None or place.root is None:
+                continue
+            if self.cache_for(place.root).readable():  # an empty cache: keys are made where specs compile
+                keys.setdefault(str(place.root), []).append(self._key(place, spec, out))
+        for root, wanted in keys.items():
+            self.caches[root].prefetch(wanted)
+
     def _key(self, place: _Place, spec: Path, out_folder: Path) -> str:
-        assert place.root is not None
-        return self.cache_for(place.root).key(place.material, spec.name, display_name(spec), self._out(out_folder))
+        memo = (str(spec), str(out_folder))
+        key = self._keys.get(memo)
+        if key is None:
+            assert place.root is not None
+            parts = (place.material, spec.name, display_name(spec), self._out(out_folder))
+            key = self._keys[memo] = self.cache_for(place.root).key(*parts)
+        return key
 
     def compile(self, spec: Path, out_folder: Path | None = None) -> Result:
         """Compile one spec; with out_folder (where its manifest goes), through the incremental cache."""
         hit = self.cached(spec, out_folder)
-        return hit if hit is not None else self._compile(spec, out_folder)
+        try:
+            return hit if hit is not None else self._compile(spec, out_folder)
+        finally:
+            self.flush()
 
     def _compile(self, spec: Path, out_folder: Path | None) -> Result:
         """Compile one spec that the cache does not hold (and store it there, when in use)."""
         display = display_name(spec)
-        place = self._place(spec.parent)
+        place = self._place_of(spec)
         diags = list(place.diags)
         if place.ctx is None or place.root is None:
             return Result(spec, display, diags)
@@ -133,16 +175,34 @@ class Project:
         options = BuildOptions(root, self.settings.allow_outside_root, self.memo, self.settings.tree_limits)
         if not self.settings.cache or out_folder is None:
             return compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
-        started = time.time_ns()
         result = compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
         if result.ok and result.compiled is not None:
             config_file = [config.path] if config is not None and config.path else []
             deps = [*result.reads, *config_file, *result.compiled.reads]
             outputs = {"request": result.request_json(), "manifest": result.manifest_json(out_folder)}
-            self.cache_for(root).store(
-                self._key(place, spec, out_folder), deps, outputs, result.diagnostics[len(diags) :], started
+            entry = self.cache_for(root).entry(
+                self._key(place, spec, out_folder),
+                deps,
+                outputs,
+                result.diagnostics[len(diags) :],
+                result.compiled.seen,
             )
+            if entry is not None:
+                self.kept.append((root, entry))
         return result
+
+    def take_kept(self) -> list[tuple[Path, Entry]]:
+        """The cache entries made since the last call (a worker sends them to its parent)."""
+        kept, self.kept = self.kept, []
+        return kept
+
+    def flush(self) -> None:
+        """Write this run's cache entries: one transaction per project root."""
+        for root, entry in self.take_kept():
+            self.cache_for(root).keep([entry])
+        for cache in self.caches.values():
+            cache.flush()
+            cache.close()
 
     def compile_each(self, items: list[tuple[Path, Path | None]], write: Writer | None = None) -> Iterator[Result]:
         """Compile (spec, out_folder) pairs in order, on every core when there are enough of them.
@@ -153,13 +213,17 @@ class Project:
         too; it returns how many it wrote (Result.written). Results come in order, each as
         soon as it is ready.
         """
+        self._prefetch(items)
         hits = [self.cached(spec, out) for spec, out in items]
+        for cache in self.caches.values():
+            cache.close()  # before workers are forked; flush() opens it again
         compiled = self._compile_each([item for item, hit in zip(items, hits, strict=True) if hit is None], write)
         try:
             for hit in hits:
                 yield written(hit, write) if hit is not None else next(compiled)
         finally:
             compiled.close()  # lets the workers go
+            self.flush()
 
     def _compile_each(
         self, items: list[tuple[Path, Path | None]], write: Writer | None
@@ -172,7 +236,7 @@ class Project:
         # The first spec is compiled here: that imports every stage once, before the
         # workers are forked, instead of once in each of them.
         yield written(self._compile(*items[0]), write)
-        yield from compile_forked(Project, self.settings, items[1:], write, workers)
+        yield from compile_forked(self, items[1:], write, workers, self.kept.extend)
 
 
 class _Place(NamedTuple):
