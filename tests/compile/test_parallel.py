@@ -85,8 +85,8 @@ def test_cache_hits_and_fresh_compiles_interleave_in_order(
     cached = Project(Settings(cache=True))
     results = list(cached.compile_each(items))
     assert [r.spec for r in results] == [spec for spec, _ in items]
-    [cache] = cached.caches.values()
-    assert (cache.hits, cache.misses) == (len(items) - len(changed), len(changed))
+    hits = [r.spec for r in results if r.stored is not None and r.stored.on_disk]
+    assert len(hits) == len(items) - len(changed) and not set(hits) & set(changed)
     fresh = [Project(Settings()).compile(spec, out) for spec, out in items]
     assert [r.request_json() for r in results] == [r.request_json() for r in fresh]
     assert [r.manifest_json(out) for r, (_, out) in zip(results, items, strict=True)] == [
@@ -106,3 +106,61 @@ def test_chunks_cover_every_item_in_order_and_shrink(count: int, workers: int) -
     assert sizes == sorted(sizes, reverse=True)  # the last ones are the smallest
     if count >= 1000:
         assert sizes[-2] <= 4 < sizes[0]  # the workers finish within a few specs of each other
+
+
+@pytest.mark.parametrize("child", ["works", "fails"])
+def test_forked_lookups_give_what_looking_up_here_gives(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli,  # type: ignore[no-untyped-def]
+    child: str,
+) -> None:
+    """A warm cache's lookups, half of them in a forked child: the same results, in order, and
+    the rows it used marked; a child that fails leaves its half to the parent."""
+    import contextlib
+    import os
+    import sqlite3
+
+    from braket_jobspec.compile.cache import DATABASE, FOLDER
+
+    specs = generate(tmp_path / "project", 130)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "_LOOKUPS_PER_FORK", 10)
+    time.sleep(0.1)
+    assert cli("compile", "specs", cwd=specs.parent).code == 0  # fills the cache
+    changed = sorted(specs.rglob("job*.yaml"))[1::7]
+    for spec in changed:
+        spec.write_text(spec.read_text() + "# edited\n")
+    time.sleep(0.1)  # so that the compiles of the edited specs are kept
+    database = specs.parent / FOLDER / DATABASE
+    with contextlib.closing(sqlite3.connect(database)) as con, con:
+        con.execute("UPDATE entries SET used = 5")  # long unused: a hit marks its row
+    items = [(t.spec, specs.parent / "build" / Path(t.stem).parent) for t in discover([specs])]
+    parent = os.getpid()
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(parallel.os, "fork", counted_fork)
+    if child == "fails":
+        real_cached = Project.cached
+
+        def failing_in_the_child(self: Project, spec: Path, out: Path | None) -> Result | None:
+            if os.getpid() != parent:
+                raise RuntimeError("a child that fails")
+            return real_cached(self, spec, out)
+
+        monkeypatch.setattr(Project, "cached", failing_in_the_child)
+    results = list(Project(Settings(cache=True)).compile_each(items))
+    assert forks, "the lookups were forked"
+    assert [r.spec for r in results] == [spec for spec, _ in items]
+    hits = {r.spec for r in results if r.stored is not None and r.stored.on_disk}
+    assert hits == {spec for spec, _ in items} - set(changed)
+    fresh = [Project(Settings()).compile(spec, out) for spec, out in items]
+    assert [r.request_json() for r in results] == [r.request_json() for r in fresh]
+    with contextlib.closing(sqlite3.connect(database)) as con:
+        stale = con.execute("SELECT count(*) FROM entries WHERE used = 5").fetchone()[0]
+    assert stale == 0  # every hit's row marked, the child's included; the edited specs' rows replaced

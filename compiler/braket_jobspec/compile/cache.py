@@ -147,8 +147,6 @@ class Cache:
         self.started_ns = time.time_ns() if started_ns is None else started_ns
         self.path = folder / DATABASE
         self.max_bytes = max_bytes
-        self.hits = 0
-        self.misses = 0
         self._con: sqlite3.Connection | None = None
         self._broken = False  # the database could not be opened or made again: no cache this run
         self._absent = False  # there was no database when a lookup looked (until a flush makes one)
@@ -170,18 +168,13 @@ class Cache:
 
     # ------------------------------------------------------------------ reading
 
-    def lookup(self, key: str, outputs: Mapping[str, str]) -> Stored | None:
-        """The outputs of key's compile, read from their files (outputs: name -> path).
+    def take_used(self) -> list[str]:
+        """The keys whose rows flush() would mark as used, taken out (see look_up_forked)."""
+        used, self._used = self._used, []
+        return used
 
-        None unless no file or folder its compile read has changed since, and each output
-        file holds exactly what that compile made.
-        """
-        stored = self._lookup(key, outputs)
-        if stored is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return stored
+    def mark_used(self, keys: Iterable[str]) -> None:
+        self._used.extend(keys)
 
     def readable(self) -> bool:
         """Whether there is a database to look in (none: every lookup of this run misses)."""
@@ -206,7 +199,12 @@ class Cache:
             self._rows.clear()
             self._damaged()
 
-    def _lookup(self, key: str, outputs: Mapping[str, str]) -> Stored | None:
+    def lookup(self, key: str, outputs: Mapping[str, str]) -> Stored | None:
+        """The outputs of key's compile, read from their files (outputs: name -> path).
+
+        None unless no file or folder its compile read has changed since, and each output
+        file holds exactly what that compile made.
+        """
         import sqlite3
 
         if key in self._rows:

@@ -21,6 +21,7 @@ _SHARES_PER_WORKER = 4
 _SMALLEST_CHUNK = 4
 _PER_WORKER = 50  # below this many specs per core, forking costs more than it saves
 _MAX_WORKERS = 8
+_LOOKUPS_PER_FORK = 400  # below this many specs, a fork costs what half the lookups do
 _worker_project: Any = None
 _worker_write: Writer | None = None
 
@@ -59,6 +60,52 @@ def _portable(result: Result, out_folder: Path | None, texts: bool) -> Result:
     return Result(
         result.spec, result.display, result.diagnostics, root=result.root, stored=stored, written=result.written
     )
+
+
+def look_up_forked(
+    look: Callable[[Path, Path | None], Result | None],
+    items: list[tuple[Path, Path | None]],
+    take_used: Callable[[], list[Any]],
+    give_used: Callable[[list[Any]], None],
+) -> list[Result | None] | None:
+    """look(spec, out) of each item, half of them in a forked child; None when not worth a fork.
+
+    A warm cache's lookups are stats, reads and hashes of thousands of files: with many
+    specs, a child does the second half while this process does the first. The child
+    sends back its results and the rows it used (take_used there, give_used here); if it
+    fails, its half is looked up here. The caller closes its database connections first: the child only
+    reads files and the rows prefetched into memory.
+    """
+    if worker_count(len(items)) < 2 or len(items) < _LOOKUPS_PER_FORK:
+        return None
+    import pickle
+
+    half = len(items) // 2
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the second half, pickled into the pipe, then gone
+        code = 1
+        try:
+            os.close(read_end)
+            done = pickle.dumps(([look(*item) for item in items[half:]], take_used()))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(done)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    first = [look(*item) for item in items[:half]]
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise ValueError("the lookup child failed")
+        second, used = pickle.loads(data)
+    except Exception:  # its half is looked up here: a lookup only reads
+        return first + [look(*item) for item in items[half:]]
+    give_used(used)
+    return [*first, *second]
 
 
 def worker_count(specs: int) -> int:

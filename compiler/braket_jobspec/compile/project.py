@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from braket_jobspec.compile import Result, Settings, Writer, compile_spec, display_name, output_files, written
 from braket_jobspec.compile.cache import Cache, Entry
-from braket_jobspec.compile.parallel import compile_forked, worker_count
+from braket_jobspec.compile.parallel import compile_forked, look_up_forked, worker_count
 from braket_jobspec.config import Context, ProjectConfig, check_context, find_config, read_config
 from braket_jobspec.diagnostics import Diagnostic, has_errors
 from braket_jobspec.load.bases import EnvironmentLayers
@@ -191,6 +191,14 @@ class Project:
                 self.kept.append((root, entry))
         return result
 
+    def take_used(self) -> list[tuple[str, str]]:
+        """(root, key) of the rows that hits since the last call found old (a forked lookup sends them back)."""
+        return [(root, key) for root, cache in self.caches.items() for key in cache.take_used()]
+
+    def give_used(self, used: list[tuple[str, str]]) -> None:
+        for root, key in used:
+            self.caches[root].mark_used([key])
+
     def take_kept(self) -> list[tuple[Path, Entry]]:
         """The cache entries made since the last call (a worker sends them to its parent)."""
         kept, self.kept = self.kept, []
@@ -214,9 +222,11 @@ class Project:
         soon as it is ready.
         """
         self._prefetch(items)
-        hits = [self.cached(spec, out) for spec, out in items]
         for cache in self.caches.values():
-            cache.close()  # before workers are forked; flush() opens it again
+            cache.close()  # before a fork; flush() opens it again (the rows are prefetched)
+        hits = look_up_forked(self.cached, items, self.take_used, self.give_used)
+        if hits is None:
+            hits = [self.cached(spec, out) for spec, out in items]
         compiled = self._compile_each([item for item, hit in zip(items, hits, strict=True) if hit is None], write)
         try:
             for hit in hits:
