@@ -54,7 +54,7 @@ bench: $(READY)   ## jobspec against check-jsonschema, 1000 specs; writes docs/p
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py --write-docs $(BENCH_ARGS)
 
 bench-smoke: $(READY)   ## the benchmark on a small tree, to show that it works (CI)
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py -n 40 --scaling 20,40 --modules 5 --repeat 1
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py -n 40 --scaling 20,40 --modules 5 --repeat 1 --large 100
 
 fastcheck: $(READY)   ## regenerate compiler/braket_jobspec/check/fastcheck/ after a change of schema/
 	$(BIN)/python tools/generate_fastcheck.py
