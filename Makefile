@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: compile check test lint types unit request-schema fastcheck bench bench-smoke clean conformance
+.PHONY: compile check test lint types unit request-schema devices fastcheck bench bench-smoke clean conformance
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ request-schema: $(READY)   ## re-derive schema/createjob-request.schema.json fro
 	$(BIN)/python tools/derive_request_schema.py > schema/createjob-request.schema.json.tmp
 	mv schema/createjob-request.schema.json.tmp schema/createjob-request.schema.json
 	$(MAKE) fastcheck
+
+devices: $(CONFORMANCE)   ## re-derive the device catalogue (sdk/data/devices.json) from the pinned Braket SDK
+	$(BIN)/python tools/derive_devices.py > compiler/braket_jobspec/sdk/data/devices.json.tmp
+	mv compiler/braket_jobspec/sdk/data/devices.json.tmp compiler/braket_jobspec/sdk/data/devices.json
 
 bench: $(READY)   ## jobspec against check-jsonschema, 1000 specs; writes docs/performance.md
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py --write-docs $(BENCH_ARGS)

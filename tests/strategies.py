@@ -68,6 +68,12 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     }
     for key in draw(st.lists(st.sampled_from(sorted(optional)), unique=True)):
         spec[key] = draw(optional[key])
+    if "reservation_arn" in spec:  # a reservation goes with a QPU, in the QPU's region
+        fields = spec["device"].split(":")
+        if "::device/qpu/" in spec["device"]:
+            spec["reservation_arn"] = spec["reservation_arn"].replace(":us-east-1:", f":{fields[3]}:")
+        else:
+            del spec["reservation_arn"]
     return spec
 
 

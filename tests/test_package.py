@@ -18,6 +18,7 @@ DATA_FILES = {
     "braket_jobspec/schema/createjob-request.schema.json",
     "braket_jobspec/schema/project.schema.json",
     "braket_jobspec/sdk/data/images.json",
+    "braket_jobspec/sdk/data/devices.json",
     "braket_jobspec/py.typed",
 }
 

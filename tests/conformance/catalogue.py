@@ -315,6 +315,14 @@ def defaults_and_images() -> list[Case]:
         ),
         case("device: not an ARN", device="sv1", case_sdk_error="Device ARN is not a valid format"),
         case("device: four fields, not an ARN", device="a:b:c:us-east-1", deviations=("DEV-012",)),
+        case(
+            "device: a QPU named in another region than its own",
+            device="arn:aws:braket:us-west-2::device/qpu/ionq/Forte-1",
+            deviations=("DEV-018",),
+        ),
+        case(
+            "device: a local simulator the SDK does not have", device="local:braket/braket_xx", deviations=("DEV-018",)
+        ),
     ]
     for region in REGIONS:
         for framework in FRAMEWORKS:
@@ -509,6 +517,13 @@ def parameters_and_the_rest() -> list[Case]:
         case("tags: an int value", tags={"n": 1}, deviations=("DEV-012",)),
         case("tags: a reserved key", tags={"aws:x": "v"}, deviations=("DEV-012",)),
         case("reservation: given", device=FORTE, reservation_arn=RESERVATION),
+        case("reservation: with a simulator", device=SV1, reservation_arn=RESERVATION, deviations=("DEV-018",)),
+        case(
+            "reservation: in another region than its device",
+            device=GARNET,
+            reservation_arn=RESERVATION,
+            deviations=("DEV-018",),
+        ),
         case("reservation: empty", reservation_arn=""),
         case(
             "reservation: not a Braket ARN", reservation_arn="arn:aws:braket:us-east-1:1:r/x", deviations=("DEV-012",)

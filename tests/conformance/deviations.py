@@ -244,6 +244,8 @@ def explain_rejection(diag: Diagnostic, spec: dict[str, Any], sdk: SdkRun | None
         return "DEV-015"
     if code == "E403" or service_rejects(pointer, spec) or (code == "E205" and _breaks_s3_bucket_rules(value)):
         return "DEV-012"
+    if code in ("E417", "E418", "E419", "E420"):
+        return "DEV-018"
     return None
 
 

@@ -297,6 +297,12 @@ def cases(draw: st.DrawFn) -> Case:
             spec[key] = draw(bad)
         elif draw(st.integers(0, 2)) == 0:
             spec[key] = draw(good)
+    if (
+        spec.get("reservation_arn")
+        and "reservation_arn" not in broken
+        and "us-east-1::device/qpu/" not in spec["device"]
+    ):
+        del spec["reservation_arn"]  # a reservation is acceptable only with a QPU of its region (DEV-018)
     if "null" in broken:
         spec[draw(st.sampled_from(["job_name", "instance_config", "hyperparameters", "tags", "entry_point"]))] = None
     context = Context(

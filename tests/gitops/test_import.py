@@ -27,7 +27,6 @@ output_data_config:
   kmsKeyId: arn:aws:kms:us-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab
 stopping_condition:
   maxRuntimeInSeconds: 3600
-reservation_arn: arn:aws:braket:us-west-2:111111111111:reservation/a1b2c3d4
 tags:
   note: "a value: with a colon"
 """
@@ -99,3 +98,22 @@ def test_import_errors(layered: Repo, cli: Any, braket: Any) -> None:
     assert run.code == 1 and "E627" in run.err and run.out == ""
     assert cli("import", "--job", "nope", cwd=layered.root).code == 2
     assert cli("import", "--job", missing, "-o", "x.json", cwd=layered.root).code == 2
+
+
+def test_a_reservation_is_imported_with_its_qpu(layered: Repo, cli: Any) -> None:
+    """A job of a reserved QPU (a reservation goes with a QPU of its region: E419/E420) imports both."""
+    from braket_jobspec.gitops.importer import spec_from_job
+
+    layered.write("specs/q.yaml", "extends: _bases/common.yaml\n" + QPU_RESERVED)
+    run = cli("compile", "specs/q.yaml", "-o", "-", cwd=layered.root)
+    assert run.code == 0, run.err
+    request = json.loads(run.out)
+    imported = spec_from_job({**request, "jobArn": "arn:aws:braket:us-east-1:111111111111:job/q"}, "us-east-1")
+    assert imported.data["device"] == "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
+    assert imported.data["reservation_arn"] == "arn:aws:braket:us-east-1:111111111111:reservation/a1b2c3d4"
+
+
+QPU_RESERVED = """\
+device: arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1
+reservation_arn: arn:aws:braket:us-east-1:111111111111:reservation/a1b2c3d4
+"""

@@ -462,7 +462,9 @@ def test_what_the_service_would_reject_is_rejected_at_the_field(project: Project
 
 def test_reservation_becomes_an_association(project: Project) -> None:
     arn = "arn:aws:braket:us-east-1:123456789012:reservation/abc"
-    request = request_of(spec(project, f"reservation_arn: {arn}\n"))
+    project.source()
+    forte = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"  # a reservation is for a QPU of its region
+    request = request_of(project.spec(f"device: {forte}\nsource_module: algo.py\nreservation_arn: {arn}\n"))
     assert request["associations"] == [{"arn": arn, "type": "RESERVATION_TIME_WINDOW_ARN"}]
 
 

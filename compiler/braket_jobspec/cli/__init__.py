@@ -33,6 +33,7 @@ COMMANDS = {
     "import": "importjob",
     "init": "init",
     "schema": "schema",
+    "devices": "devices",
 }
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

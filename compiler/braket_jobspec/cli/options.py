@@ -58,6 +58,11 @@ def add_context_options(parser: argparse.ArgumentParser) -> None:
         "--allow-outside-root", action="store_true", help="accept sources and inputs outside the repository"
     )
     parser.add_argument(
+        "--strict-devices",
+        action="store_true",
+        help="refuse a device ARN the catalogue does not know (default: a warning; `jobspec devices` lists them)",
+    )
+    parser.add_argument(
         "--max-bytes", type=int, default=None, metavar="N", help="largest spec file accepted (default 128 KiB)"
     )
     parser.add_argument(
@@ -104,7 +109,14 @@ def settings(args: argparse.Namespace) -> Settings:
             raise UsageError(f"--{flag.replace('_', '-')} must be positive")
     default = TreeLimits()
     limits = TreeLimits(args.max_tree_files or default.files, args.max_tree_bytes or default.bytes)
-    return Settings(flags, args.env, args.allow_outside_root, args.max_bytes or DEFAULT_MAX_BYTES, tree_limits=limits)
+    return Settings(
+        flags,
+        args.env,
+        args.allow_outside_root,
+        args.max_bytes or DEFAULT_MAX_BYTES,
+        tree_limits=limits,
+        strict_devices=getattr(args, "strict_devices", False),
+    )
 
 
 def emit(diagnostics: Sequence[Diagnostic], fmt: str, stream: TextIO | None = None) -> None:

@@ -118,6 +118,7 @@ class Settings(NamedTuple):
     max_bytes: int = DEFAULT_MAX_BYTES
     cache: bool = False  # use the incremental cache (.jobspec-cache/ at the project root)
     tree_limits: TreeLimits = TreeLimits()  # how much a source tree or input folder may hold
+    strict_devices: bool = False  # a device the catalogue does not know is an error, not a warning
 
 
 class Result:

@@ -106,6 +106,7 @@ class Project:
             "allow_outside_root": self.settings.allow_outside_root,
             "max_bytes": self.settings.max_bytes,
             "tree_limits": list(self.settings.tree_limits),
+            "strict_devices": self.settings.strict_devices,
         }
         return _Place(tuple(diags), config, ctx, root, layers, json.dumps(material, sort_keys=True))
 
@@ -172,7 +173,10 @@ class Project:
 
         self.memo = self.memo or Memo()
 
-        options = BuildOptions(root, self.settings.allow_outside_root, self.memo, self.settings.tree_limits)
+        settings = self.settings
+        options = BuildOptions(
+            root, settings.allow_outside_root, self.memo, settings.tree_limits, settings.strict_devices
+        )
         if not self.settings.cache or out_folder is None:
             return compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)
         result = compile_spec(spec, display, ctx, options, self.settings.max_bytes, diags, place.layers)

@@ -89,6 +89,8 @@ _TITLES = {
     "W402": "value looks like an AWS credential",
     "W403": "value looks like a token or password",
     "W404": "input uploads a secret or a Git folder",
+    "W405": "device not in the catalogue",
+    "W406": "device retired",
     "E403": "not a device ARN",
     "E404": "unknown image or framework",
     "E405": "image not published in the region",
@@ -103,6 +105,11 @@ _TITLES = {
     "E414": "input that is not a regular file",
     "E415": "input folder over the tree limits",
     "E416": "input file name that is not UTF-8",
+    "E417": "local simulator the SDK does not have",
+    "E418": "device named in another region than its own",
+    "E419": "reservation with a simulator",
+    "E420": "reservation in another region than its device",
+    "E421": "device not in the catalogue (--strict-devices)",
     # The request against CreateJob (check/request.py)
     "E501": "request breaks a CreateJob constraint",
     # Deploying (deploy/, artifact.py)

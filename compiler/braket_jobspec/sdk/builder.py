@@ -17,7 +17,7 @@ from braket_jobspec.canonical import digest
 from braket_jobspec.config import Context
 from braket_jobspec.diagnostics import Diagnostic
 from braket_jobspec.load.document import Document
-from braket_jobspec.sdk import archive, images
+from braket_jobspec.sdk import archive, devices, images
 from braket_jobspec.sdk.fields import BY_SPEC, DATA_PARALLEL_KEYS, Field
 from braket_jobspec.sdk.inputs import Channel, placed, read_inputs, request_channels, uploads
 from braket_jobspec.sdk.s3uri import is_s3_uri
@@ -48,6 +48,8 @@ class _Builder(Workspace):
         spec = self.spec
         device: str = spec["device"]
         region = self.region(device)
+        for found in devices.check(device, self.given("reservation_arn"), self.options.strict_devices):
+            self.error(found.pointer, found.code, found.message, found.hint, severity=found.severity)
         # Without a region the image cannot be resolved, but the source and inputs are still
         # read: their errors are reported with the missing region's, not after it is fixed.
         user_image = self.image(region) if region is not None else None

@@ -38,11 +38,13 @@ class BuildOptions:
         allow_outside_root: bool = False,
         memo: Memo | None = None,
         limits: archive.TreeLimits | None = None,
+        strict_devices: bool = False,
     ) -> None:
         self.root = root  # the repository: sources and inputs must stay inside it
         self.allow_outside_root = allow_outside_root
         self.memo = Memo() if memo is None else memo
         self.limits = limits or archive.TreeLimits()  # how much a source tree or an input folder may hold
+        self.strict_devices = strict_devices  # a device the catalogue does not know is an error
 
 
 class Memo:
