@@ -7,6 +7,11 @@ botocore's braket service model (2019-09-01, rest-json):
     GetJob      GET  /job/{jobArn}            -> 200 GetJobResponse
     CancelJob   PUT  /job/{jobArn}/cancel     -> 200 {"jobArn", "cancellationStatus"}
     SearchJobs  POST /jobs                    -> 200 {"jobs", "nextToken"}
+    GetDevice   GET  /device/{deviceArn}      -> 200 GetDeviceResponse, from the table `devices`
+
+Devices are only those a test adds (add_device); any other ARN is a
+ResourceNotFoundException, as the service answers for a device it does not know. A
+device whose ARN names a region is found only through that region's endpoint.
 
 Errors are answered as rest-json services answer them (status code, x-amzn-ErrorType,
 {"message"}), so boto3's real parser, error classes and retry logic see what they would
@@ -59,6 +64,51 @@ class Call:
     op: str
     status: int  # 0: no answer (connection dropped)
     token: str = ""
+    region: str = ""  # of the request's signature: the endpoint's region it was meant for
+    target: str = ""  # the ARN in the path (GetJob, CancelJob, GetDevice)
+
+
+# What GetDevice answers as deviceCapabilities (a JSON document in a string) when a test
+# gives none: the common part of the device capabilities schema, nothing the deployer reads.
+CAPABILITIES = json.dumps(
+    {
+        "braketSchemaHeader": {"name": "braket.device_schema.device_capabilities", "version": "1"},
+        "service": {
+            "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "00:00", "windowEndHour": "23:59"}],
+            "shotsRange": [1, 100000],
+        },
+        "action": {},
+        "deviceParameters": {},
+    }
+)
+
+
+@dataclasses.dataclass
+class Device:
+    arn: str
+    status: str = "ONLINE"  # ONLINE | OFFLINE | RETIRED | PAUSED
+    type: str = "QPU"  # QPU | SIMULATOR
+    provider: str = "Amazon Braket"
+    name: str = ""
+    capabilities: str = CAPABILITIES
+    reason: str = ""  # deviceStatusReason.reason: OUTSIDE_AVAILABILITY_WINDOW | MAINTENANCE | RESERVATION
+
+    def describe(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "deviceArn": self.arn,
+            "deviceName": self.name or self.arn.rsplit("/", 1)[-1],
+            "providerName": self.provider,
+            "deviceType": self.type,
+            "deviceStatus": self.status,
+            "deviceCapabilities": self.capabilities,
+            "deviceQueueInfo": [
+                {"queue": "QUANTUM_TASKS_QUEUE", "queueSize": "0", "queuePriority": "Normal"},
+                {"queue": "JOBS_QUEUE", "queueSize": "0"},
+            ],
+        }
+        if self.reason:
+            body["deviceStatusReason"] = {"reason": self.reason, "updatedAt": _iso(_now())}
+        return body
 
 
 @dataclasses.dataclass
@@ -114,6 +164,7 @@ class BraketService(LoopbackServer):
     def __init__(self, account: str = ACCOUNT) -> None:
         self.account = account
         self.jobs: dict[str, Job] = {}
+        self.devices: dict[str, Device] = {}
         self.tokens: dict[str, tuple[str, str]] = {}  # clientToken -> (digest of the body, job ARN)
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
@@ -139,6 +190,11 @@ class BraketService(LoopbackServer):
             job = self._new_job(request, "us-west-2")
             job.status = status
             return job
+
+    def add_device(self, arn: str, status: str = "ONLINE", **kwargs: Any) -> Device:
+        with self.lock:
+            device = self.devices[arn] = Device(arn, status, **kwargs)
+            return device
 
     def calls_of(self, op: str) -> list[Call]:
         return [c for c in self.calls if c.op == op]
@@ -214,6 +270,13 @@ class BraketService(LoopbackServer):
             answer["nextToken"] = str(start + size)
         return 200, answer
 
+    def get_device(self, arn: str, region: str) -> tuple[int, dict[str, Any]]:
+        device = self.devices.get(arn)
+        # A simulator's ARN names no region (the same device everywhere); a QPU's names its own.
+        if device is None or arn.split(":")[3:4] not in ([""], [region]):
+            raise ServiceError(404, "ResourceNotFoundException", f"Braket device {arn} not found in {region}.")
+        return 200, device.describe()
+
     def _regional(self, arn: str, region: str) -> str:
         """A job is found only through the endpoint of its own region, as in AWS."""
         if arn.split(":")[3:4] != [region]:
@@ -267,6 +330,9 @@ class _Handler(BaseHTTPRequestHandler):
             return "GetJob", unquote(match.group(1))
         if match and self.command == "PUT" and match.group(2):
             return "CancelJob", unquote(match.group(1))
+        device = re.fullmatch(r"/device/([^/]+)", path)  # botocore percent-encodes the ARN's slashes
+        if device and self.command == "GET":
+            return "GetDevice", unquote(device.group(1))
         return "", ""
 
     def _dispatch(self) -> None:
@@ -274,7 +340,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         op, arn = self._route()
         service = self.owner
-        token = ""
+        token, region = "", ""
         try:
             if not op:
                 raise ServiceError(404, "UnknownOperationException", f"{self.command} {self.path}")
@@ -294,21 +360,23 @@ class _Handler(BaseHTTPRequestHandler):
                     status, answer = service.get_job(service._regional(arn, region))
                 elif op == "CancelJob":
                     status, answer = service.cancel_job(service._regional(arn, region))
+                elif op == "GetDevice":
+                    status, answer = service.get_device(arn, region)
                 else:
                     status, answer = service.search_jobs(body)
                 if fault is not None:  # it took effect; the answer is lost
-                    service.calls.append(Call(op, 0, token))
+                    service.calls.append(Call(op, 0, token, region, arn))
                     self.close_connection = True
                     return
-                service.calls.append(Call(op, status, token))
+                service.calls.append(Call(op, status, token, region, arn))
         except ServiceError as exc:
             with service.lock:
-                service.calls.append(Call(op, exc.status, token))
+                service.calls.append(Call(op, exc.status, token, region, arn))
             self._answer(exc.status, {"message": exc.message, **exc.extra}, exc.code)
             return
         except (ValueError, KeyError, TypeError) as exc:
             with service.lock:
-                service.calls.append(Call(op, 400, token))
+                service.calls.append(Call(op, 400, token, region, arn))
             self._answer(400, {"message": f"Invalid request body: {exc}"}, "ValidationException")
             return
         self._answer(status, answer)
