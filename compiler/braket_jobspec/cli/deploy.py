@@ -24,6 +24,7 @@ EPILOG = """\
 examples:
   jobspec deploy build/vqe.json --dry-run     the plan; calls nothing, needs no credentials
   jobspec deploy build/vqe.json               upload, create, print the job ARN
+  jobspec deploy build/vqe.json --check-devices   the same, once each device answers ONLINE
   jobspec deploy build/a.json build/b.json --wait --profile prod
   jobspec deploy build/vqe.json --endpoint-url http://127.0.0.1:5000 --braket-endpoint-url http://127.0.0.1:5001
 
@@ -78,6 +79,11 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and call nothing (works offline)")
     parser.add_argument(
+        "--check-devices",
+        action="store_true",
+        help="first ask each device's status (GetDevice, also with --dry-run): one not ONLINE stops the deploy",
+    )
+    parser.add_argument(
         "--allow-account-mismatch",
         action="store_true",
         help="deploy even when the credentials are of another account than the one compiled for",
@@ -131,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         backoff=Backoff(args.poll_interval, args.max_poll_interval),
         wait_timeout=args.wait_timeout,
         fmt=args.format,
+        check_devices=args.check_devices,
     )
     deployment = Deployment(options, sys.stdout, sys.stderr)
     ok = deployment.run(args.paths)

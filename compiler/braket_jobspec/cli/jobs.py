@@ -15,8 +15,9 @@ def register(commands: Any) -> None:
     status = commands.add_parser(
         "status",
         help="show a deployed job's status (GetJob)",
-        description="Show a job's status, times, failure reason, queue position and latest events (GetJob). "
-        "With --format json, the whole GetJob answer on stdout.",
+        description="Show a job's status, times, failure reason, queue position and latest events (GetJob), "
+        "and its device's status (GetDevice; unknown when that call fails). "
+        "With --format json, the whole GetJob answer on stdout, with a `device` object.",
         epilog="example:\n  jobspec status arn:aws:braket:us-west-2:123456789012:job/0a1b2c3d-...",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -52,21 +53,31 @@ def _region(args: argparse.Namespace) -> str:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from braket_jobspec.deploy import devices
     from braket_jobspec.deploy.aws import MissingBoto3
     from braket_jobspec.deploy.jobs import job_status
     from braket_jobspec.deploy.watch import summary
 
+    settings, region = aws_settings(args), _region(args)
     try:
-        answer, diags = job_status(args.job, aws_settings(args), _region(args))
+        answer, diags = job_status(args.job, settings, region)
     except MissingBoto3:
         raise UsageError("this command needs boto3: pip install 'braket-jobspec[deploy]'") from None
     emit(diags, args.format)
     if answer is None:
         return EXIT_FAILED
     answer.pop("ResponseMetadata", None)
+    device = devices.device_of(answer)
+    # Best effort: the job's status is the answer asked for; its device's is context, and a
+    # failed GetDevice (say, no braket:GetDevice permission) shows as unknown.
+    shown = devices.brief(device, settings, region) if device and not device.startswith(devices.LOCAL) else None
     if args.format == "json":
+        if shown is not None:
+            answer["device"] = shown
         sys.stdout.write(json.dumps(answer, indent=2, sort_keys=True, default=str) + "\n")
     else:
+        if shown is not None:  # the summary's device row, with the device's name and status
+            answer["deviceConfig"] = {**answer["deviceConfig"], "device": devices.line(shown)}
         sys.stdout.write(summary(answer))
     return EXIT_OK
 

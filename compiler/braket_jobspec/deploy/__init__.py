@@ -4,6 +4,7 @@ The order is the point:
 1. load every artifact and verify it against the tree (no network): a source or input
    that changed since compiling stops the deploy before anything is sent;
 2. check the caller's account (STS) against the one the artifacts were compiled for;
+   with --check-devices, ask each device's status (GetDevice): one not ONLINE stops here;
 3. upload what S3 does not already hold, each object with a SHA-256 that S3 checks;
    copy S3 sources and checkpoints server side;
 4. CreateJob with the compiled request as it is: its clientToken (a digest of the
@@ -33,6 +34,7 @@ from braket_jobspec.deploy.aws import (
     error_code,
     error_message,
 )
+from braket_jobspec.deploy.devices import check as check_devices
 from braket_jobspec.deploy.jobs import differences, find_job, same_job
 from braket_jobspec.deploy.plan import render_json, render_text, size_text
 from braket_jobspec.deploy.s3 import DEFAULT_PART_SIZE, BucketMissing, ChangedDuringUpload, Progress, Transfer
@@ -50,6 +52,7 @@ class DeployOptions:
     backoff: Backoff = dataclasses.field(default_factory=Backoff)
     wait_timeout: float | None = None
     fmt: str = "text"
+    check_devices: bool = False
 
 
 @dataclasses.dataclass
@@ -118,12 +121,16 @@ class Deployment:
         if has_errors(self.diagnostics):
             self.say("nothing was uploaded or created")
             return False
-        if self.options.dry_run:
-            self.out.write(render_json(artifacts) if self.options.fmt == "json" else render_text(artifacts))
-            return True
-        self.outcomes = [DeployOutcome(a) for a in artifacts]
         try:
-            ok = self.check_account(artifacts) and self.transfer() and self.create()
+            if self.options.dry_run:
+                # --check-devices asks even now (GetDevice changes nothing): the dry run fails
+                # where the deploy would, and shows no plan for a device that takes no jobs.
+                if not self.check_devices(artifacts):
+                    return False
+                self.out.write(render_json(artifacts) if self.options.fmt == "json" else render_text(artifacts))
+                return True
+            self.outcomes = [DeployOutcome(a) for a in artifacts]
+            ok = self.check_account(artifacts) and self.check_devices(artifacts) and self.transfer() and self.create()
         except MissingBoto3:
             self.diagnostics.append(
                 Diagnostic(
@@ -174,6 +181,17 @@ class Deployment:
                 )
             )
         return ok
+
+    def check_devices(self, artifacts: Sequence[Artifact]) -> bool:
+        """--check-devices: each device's status, before anything is uploaded (devices.py)."""
+        if not self.options.check_devices:
+            return True
+        found = check_devices(artifacts, lambda region: self.clients(region).braket, self.say)
+        self.diagnostics += found
+        if has_errors(found):
+            self.say("nothing was uploaded or created")
+            return False
+        return True
 
     # -- 3. uploads and copies -------------------------------------------------------------
 

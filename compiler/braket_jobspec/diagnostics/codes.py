@@ -137,6 +137,9 @@ _TITLES = {
     "E628": "job cannot be cancelled",
     "E629": "other AWS error",
     "E630": "boto3 not installed",
+    "E631": "device not ONLINE (--check-devices)",
+    "E632": "device retired (--check-devices)",
+    "E633": "no such device (--check-devices)",
     # Local runs (localrun/)
     "E701": "run target cannot be used",
     "E702": "source changed since the compile",
