@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from braket_jobspec.schemas import SPEC_SCHEMA, schema
 from braket_jobspec.sdk import instances
 from braket_jobspec.sdk.instances import hint, is_gpu
+from conftest import CONTEXT, Project
 
 ALLOWED: list[str] = schema(SPEC_SCHEMA)["properties"]["instance_config"]["properties"]["instanceType"]["enum"]
 FAMILIES = {name.rsplit(".", 1)[0] for name in ALLOWED}
@@ -118,3 +119,32 @@ def test_a_proposal_is_allowed_and_of_the_same_kind(family: str, size: str, allo
         assert pick in allowed and is_gpu(pick) == is_gpu(value), text
     if any(is_gpu(name) == is_gpu(value) for name in allowed):
         assert proposed(text), text  # a size is given: there is always a nearest
+
+
+def test_the_cli_refuses_the_old_gpu_type_with_the_new_hint(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    project.source()
+    spec = project.spec(
+        "device: arn:aws:braket:::device/quantum-simulator/amazon/sv1\n"
+        "source_module: algo.py\n"
+        "instance_config: {instanceType: ml.p3.2xlarge}\n"
+    )
+    run = cli("validate", str(spec.name), *CONTEXT, cwd=project.root)
+    assert run.code == 1
+    assert "job.yaml:3:33: E204 instance_config.instanceType: 'ml.p3.2xlarge' is not an allowed value" in run.err
+    assert "hint: ml.p3 instances are no longer offered" in run.err
+    assert "e.g. 'ml.g6.2xlarge'" in run.err
+
+
+def test_the_cli_hint_in_toml(project: Project, cli) -> None:  # type: ignore[no-untyped-def]
+    project.source()
+    spec = project.spec(
+        'device = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"\n'
+        'source_module = "algo.py"\n'
+        "[instance_config]\n"
+        'instanceType = "ml.t3.medium"\n',
+        name="job.toml",
+    )
+    run = cli("validate", spec.name, *CONTEXT, cwd=project.root)
+    assert run.code == 1
+    assert "job.toml:4:16: E204" in run.err
+    assert "hint: ml.t3 comes in large, xlarge and 2xlarge: did you mean 'ml.t3.large'?" in run.err

@@ -109,7 +109,12 @@ def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnos
         from braket_jobspec.diagnostics.words import closest_few, did_you_mean
 
         choices = [str(c) for c in _value(error)]
-        hint = did_you_mean(str(error.instance), choices)
+        if pointer == _INSTANCE_TYPE:
+            from braket_jobspec.sdk import instances
+
+            hint = instances.hint(str(error.instance), choices)
+        else:
+            hint = did_you_mean(str(error.instance), choices)
         if not hint:
             hint = (
                 f"expected one of: {', '.join(choices)}"
@@ -252,6 +257,8 @@ def _assignment(doc: Document, name: str, value: str) -> str:
     return f"{key} = {value}" if doc.format == "toml" else f"{key}: {value}"
 
 
+# Spelling alone would answer a retired GPU type with a CPU one (ml.p3.2xlarge: ml.t3.2xlarge).
+_INSTANCE_TYPE = "/instance_config/instanceType"
 _REQUIRED_HINTS = {
     "device": "add e.g. `device: arn:aws:braket:::device/quantum-simulator/amazon/sv1` (or local:braket/braket_sv)",
     "source_module": "add `source_module:` naming the job's code: a .py file or a package folder, "
