@@ -19,6 +19,7 @@ DATA_FILES = {
     "braket_jobspec/schema/project.schema.json",
     "braket_jobspec/sdk/data/images.json",
     "braket_jobspec/sdk/data/devices.json",
+    "braket_jobspec/sdk/data/instances.json",
     "braket_jobspec/py.typed",
 }
 

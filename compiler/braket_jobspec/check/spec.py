@@ -106,7 +106,7 @@ def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnos
         )
         return
     if keyword == "enum":
-        from braket_jobspec.diagnostics.words import closest_few, did_you_mean
+        from braket_jobspec.diagnostics.words import one_of
 
         choices = [str(c) for c in _value(error)]
         if pointer == _INSTANCE_TYPE:
@@ -114,14 +114,7 @@ def _spec_diagnostics(doc: Document, error: ValidationError) -> Iterable[Diagnos
 
             hint = instances.hint(str(error.instance), choices)
         else:
-            hint = did_you_mean(str(error.instance), choices)
-        if not hint:
-            hint = (
-                f"expected one of: {', '.join(choices)}"
-                if len(choices) <= 8
-                else f"the nearest of the {len(choices)} allowed values: "
-                + ", ".join(closest_few(str(error.instance), choices))
-            )
+            hint = one_of(str(error.instance), choices)
         yield place_at(doc, pointer, "E204", f"{label(pointer)}: {show(error.instance)} is not an allowed value", hint)
         return
     if keyword == "pattern":

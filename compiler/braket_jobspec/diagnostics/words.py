@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from braket_jobspec import pointer as ptr
@@ -44,10 +44,19 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean {found!r}?" if found else ""
 
 
+def one_of(word: str, choices: Sequence[str]) -> str:
+    """A hint for a value that is not one of choices: the nearest one, or the list (its nearest few if long)."""
+    return did_you_mean(word, choices) or (
+        f"expected one of: {', '.join(choices)}"
+        if len(choices) <= 8
+        else f"the nearest of the {len(choices)} allowed values: " + ", ".join(closest_few(word, choices))
+    )
+
+
 def closest_few(word: str, choices: Iterable[str], count: int = 3) -> list[str]:
     """The count nearest choices, fewest edits first (ties in the choices' order)."""
 
-    # Edits, not ratio: this list is shown when nothing is close, and tests/bad pins it in edit order
+    # Edits, not ratio: this list is shown when nothing is close, so it should read in edit order
     # (`ml.p5`: ml.m5.large, ml.t3.large, ml.m5.xlarge). difflib's alignment is not always the
     # cheapest, so equal counts go to the name with fewer characters left unmatched.
     def cost(choice: str) -> tuple[int, int]:

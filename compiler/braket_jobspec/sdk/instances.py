@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from braket_jobspec.diagnostics.words import closest, closest_few, did_you_mean
+from braket_jobspec.diagnostics.words import closest, did_you_mean, one_of
 
 # `ml.` may be missing and the size missing or misspelt: the family alone tells the kind, and
 # a hint for `p3.2xlarge` or `ml.p3` must not propose a CPU type either.
@@ -104,11 +104,7 @@ def hint(value: str, allowed: Sequence[str]) -> str:
 
 def _unread(value: str, allowed: Sequence[str]) -> str:
     """Not an instance type by its form (`gpu`): the nearest by spelling, as for any other list."""
-    return did_you_mean(value, allowed) or (
-        f"expected one of: {', '.join(allowed)}"
-        if len(allowed) <= 8
-        else f"the nearest of the {len(allowed)} allowed values: " + ", ".join(closest_few(value, allowed))
-    )
+    return one_of(value, allowed)
 
 
 def _families(allowed: Iterable[str], gpu: bool) -> dict[str, list[_Offer]]:
