@@ -364,12 +364,12 @@ def test_the_new_rules_import_nothing_on_the_valid_path(project: Project) -> Non
     """A spec that reaches every new rule, and passes them, loads no module for refusals."""
     project.source("src/algo.py")
     spec = project.spec(
-        "device: arn:aws:braket:::device/quantum-simulator/amazon/sv1\nsource_module: src/algo.py\n"
+        "device: arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1\nsource_module: src/algo.py\n"
         "code_location: s3://my-bucket/code\ninput_data:\n  ref: s3://my-bucket/ref/\n"
         "  typed: {s3_data: 's3://my-bucket/t/', content_type: text/csv}\n"
         "instance_config: {instanceCount: 2, volumeSizeInGb: 40}\nstopping_condition: {maxRuntimeInSeconds: 60}\n"
         "role_arn: arn:aws:iam::123456789012:role/Jobs\n"
-        "reservation_arn: arn:aws:braket:us-west-2:123456789012:reservation/r1\n"
+        "reservation_arn: arn:aws:braket:us-east-1:123456789012:reservation/r1\n"
         "hyperparameters: {lr: 0.5, name: 'a b'}\ntags: {team: algorithms, 'cost center': '12'}\n"
     )
     probe = (
