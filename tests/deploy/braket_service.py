@@ -4,9 +4,11 @@ It serves the operations the deployer uses, at the paths and with the JSON shape
 botocore's braket service model (2019-09-01, rest-json):
 
     CreateJob   POST /job                     -> 201 {"jobArn"}
-    GetJob      GET  /job/{jobArn}            -> 200 GetJobResponse
+    GetJob      GET  /job/{jobArn}            -> 200 GetJobResponse (queueInfo when asked:
+                                                 ?additionalAttributeNames=QueueInfo)
     CancelJob   PUT  /job/{jobArn}/cancel     -> 200 {"jobArn", "cancellationStatus"}
-    SearchJobs  POST /jobs                    -> 200 {"jobs", "nextToken"}
+    SearchJobs  POST /jobs                    -> 200 {"jobs", "nextToken"}, the jobs of the
+                                                 request's region (filters are not applied)
     GetDevice   GET  /device/{deviceArn}      -> 200 GetDeviceResponse, from the table `devices`
 
 Devices are only those a test adds (add_device); any other ARN is a
@@ -17,9 +19,13 @@ Errors are answered as rest-json services answer them (status code, x-amzn-Error
 {"message"}), so boto3's real parser, error classes and retry logic see what they would
 see from AWS. CreateJob requests are validated against the request schema derived from
 the same service model; clientToken is honoured (same token and body: the same job);
-a second job of an existing name is a ConflictException. Tests inject faults: error
-answers for the next N calls of an operation, and "lost responses", where the operation
-takes effect and the connection is then dropped without an answer.
+a second job of an existing name is a ConflictException. Jobs move through their states
+(QUEUED with a queue position, RUNNING, COMPLETED or FAILED with a billable duration,
+CANCELLING, CANCELLED) one step per GetJob, or are made in any state (add_job). Tests
+inject faults: error answers for the next N calls of an operation, "lost responses",
+where the operation takes effect and the connection is then dropped without an answer,
+and jobs deleted once a SearchJobs answer has listed them (delete_after_search), as when
+a job goes away between two calls.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from jsonschema import Draft202012Validator
 
@@ -66,6 +72,7 @@ class Call:
     token: str = ""
     region: str = ""  # of the request's signature: the endpoint's region it was meant for
     target: str = ""  # the ARN in the path (GetJob, CancelJob, GetDevice)
+    attributes: tuple[str, ...] = ()  # GetJob's additionalAttributeNames
 
 
 # What GetDevice answers as deviceCapabilities (a JSON document in a string) when a test
@@ -122,8 +129,10 @@ class Job:
     started: datetime.datetime | None = None
     ended: datetime.datetime | None = None
     events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    position: str = "1"  # in the jobs queue, while QUEUED (a string in the model: e.g. ">2000")
+    billable: int | None = None  # billableDuration (ms), once ended
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, queue_info: bool = False) -> dict[str, Any]:
         body = {k: v for k, v in self.request.items() if k != "clientToken"}
         body.update(jobArn=self.arn, status=self.status, createdAt=_iso(self.created), events=self.events)
         if self.started:
@@ -132,16 +141,40 @@ class Job:
             body["endedAt"] = _iso(self.ended)
         if self.failure:
             body["failureReason"] = self.failure
+        if self.billable is not None:
+            body["billableDuration"] = self.billable
+        if queue_info:
+            body["queueInfo"] = self.queue_info()
         return body
 
-    def summary(self) -> dict[str, Any]:
+    def queue_info(self) -> dict[str, str]:
+        """HybridJobQueueInfo: a position while QUEUED; after that the service answers the
+        position "None" with a message (which the SDK's queue_position() reads as no position)."""
+        if self.status == "QUEUED":
+            return {"queue": "JOBS_QUEUE", "position": self.position}
         return {
+            "queue": "JOBS_QUEUE",
+            "position": "None",
+            "message": f"Job is in {self.status} status; queue positions are only shown for QUEUED jobs.",
+        }
+
+    def summary(self) -> dict[str, Any]:
+        body = {
             "jobArn": self.arn,
             "jobName": self.request["jobName"],
             "status": self.status,
             "device": self.request["deviceConfig"]["device"],
             "createdAt": _iso(self.created),
         }
+        if self.started:
+            body["startedAt"] = _iso(self.started)
+        if self.ended:
+            body["endedAt"] = _iso(self.ended)
+        return body
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
 
 
 def _iso(moment: datetime.datetime) -> str:
@@ -170,6 +203,7 @@ class BraketService(LoopbackServer):
         self.faults: list[Fault] = []
         self.lifecycle: list[str] = []  # given to each new job
         self.on_status: Callable[[Job, str], None] | None = None  # called on each status change
+        self.doomed: set[str] = set()  # job ARNs deleted right after a SearchJobs answer lists them
         self.lock = threading.Lock()
         self.validator = Draft202012Validator(schema(REQUEST_SCHEMA))
 
@@ -184,12 +218,34 @@ class BraketService(LoopbackServer):
         with self.lock:
             self.tokens.clear()
 
-    def add_job(self, request: dict[str, Any], status: str = "COMPLETED") -> Job:
-        """A job made earlier (e.g. one whose checkpoints a new job copies)."""
+    def add_job(
+        self, request: dict[str, Any], status: str = "COMPLETED", region: str = "us-west-2", **fields: Any
+    ) -> Job:
+        """A job made earlier (e.g. one whose checkpoints a new job copies), in any state.
+
+        Times follow the state (started once RUNNING, ended once terminal, a billable
+        duration from the two) unless given: fields are Job's (failure, position, billable,
+        created, started, ended).
+        """
         with self.lock:
-            job = self._new_job(request, "us-west-2")
+            job = self._new_job(request, region)
+            for key, value in fields.items():
+                setattr(job, key, value)
             job.status = status
+            if status != "QUEUED" and job.started is None and status not in ("CANCELLED", "CANCELLING"):
+                job.started = job.created + datetime.timedelta(seconds=1)
+            if status in TERMINAL:
+                self._end(job, job.ended or _now())
             return job
+
+    def delete_job(self, arn: str) -> None:
+        with self.lock:
+            self.jobs.pop(arn, None)
+
+    def delete_after_search(self, arn: str) -> None:
+        """The job goes away as soon as a SearchJobs answer has listed it: a later GetJob finds nothing."""
+        with self.lock:
+            self.doomed.add(arn)
 
     def add_device(self, arn: str, status: str = "ONLINE", **kwargs: Any) -> Device:
         with self.lock:
@@ -242,13 +298,13 @@ class BraketService(LoopbackServer):
         self.tokens[token] = (digest, job.arn)
         return 201, {"jobArn": job.arn}
 
-    def get_job(self, arn: str) -> tuple[int, dict[str, Any]]:
+    def get_job(self, arn: str, attributes: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
         job = self._job(arn)
         if job.lifecycle:
             self._set_status(job, job.lifecycle.pop(0))
         elif job.status == "CANCELLING":
             self._set_status(job, "CANCELLED")
-        return 200, job.describe()
+        return 200, job.describe(queue_info="QueueInfo" in attributes)
 
     def cancel_job(self, arn: str) -> tuple[int, dict[str, Any]]:
         job = self._job(arn)
@@ -258,16 +314,21 @@ class BraketService(LoopbackServer):
         self._set_status(job, "CANCELLING")
         return 200, {"jobArn": arn, "cancellationStatus": "CANCELLING"}
 
-    def search_jobs(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def search_jobs(self, body: dict[str, Any], region: str) -> tuple[int, dict[str, Any]]:
         if "filters" not in body:
             raise ServiceError(400, "ValidationException", "1 validation error detected: Value null at 'filters'")
         size = int(body.get("maxResults") or 100)
         start = int(body.get("nextToken") or 0)
-        ordered = sorted(self.jobs.values(), key=lambda j: j.created)
+        # As in AWS, a region's endpoint knows the jobs of that region only.
+        ordered = sorted((j for j in self.jobs.values() if j.region == region), key=lambda j: j.created)
         page = ordered[start : start + size]
         answer: dict[str, Any] = {"jobs": [j.summary() for j in page]}
         if start + size < len(ordered):
             answer["nextToken"] = str(start + size)
+        for job in page:
+            if job.arn in self.doomed:
+                self.doomed.discard(job.arn)
+                del self.jobs[job.arn]
         return 200, answer
 
     def get_device(self, arn: str, region: str) -> tuple[int, dict[str, Any]]:
@@ -276,6 +337,13 @@ class BraketService(LoopbackServer):
         if device is None or arn.split(":")[3:4] not in ([""], [region]):
             raise ServiceError(404, "ResourceNotFoundException", f"Braket device {arn} not found in {region}.")
         return 200, device.describe()
+
+    def _end(self, job: Job, moment: datetime.datetime) -> None:
+        job.ended = moment
+        if job.status == "FAILED" and not job.failure:
+            job.failure = "AlgorithmError: the entry point exited with status 1"
+        if job.billable is None and job.started is not None:  # billed from start to end
+            job.billable = int((moment - job.started).total_seconds() * 1000)
 
     def _regional(self, arn: str, region: str) -> str:
         """A job is found only through the endpoint of its own region, as in AWS."""
@@ -295,9 +363,7 @@ class BraketService(LoopbackServer):
         if status == "RUNNING" and job.started is None:
             job.started = moment
         if status in TERMINAL:
-            job.ended = moment
-        if status == "FAILED" and not job.failure:
-            job.failure = "AlgorithmError: the entry point exited with status 1"
+            self._end(job, moment)
         job.events.append({"eventType": status if status != "CANCELLING" else "CANCELLED", "timeOfEvent": _iso(moment)})
         if self.on_status is not None:
             self.on_status(job, status)
@@ -341,6 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
         op, arn = self._route()
         service = self.owner
         token, region = "", ""
+        attributes: tuple[str, ...] = ()
         try:
             if not op:
                 raise ServiceError(404, "UnknownOperationException", f"{self.command} {self.path}")
@@ -350,6 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
             region = scope.group(1)
             body = json.loads(raw or b"{}")
             token = str(body.get("clientToken", "")) if isinstance(body, dict) else ""
+            attributes = tuple(parse_qs(urlsplit(self.path).query).get("additionalAttributeNames", []))
             with service.lock:
                 fault = service._fault(op)
                 if fault is not None and not fault.drop:
@@ -357,21 +425,21 @@ class _Handler(BaseHTTPRequestHandler):
                 if op == "CreateJob":
                     status, answer = service.create_job(body, region)
                 elif op == "GetJob":
-                    status, answer = service.get_job(service._regional(arn, region))
+                    status, answer = service.get_job(service._regional(arn, region), attributes)
                 elif op == "CancelJob":
                     status, answer = service.cancel_job(service._regional(arn, region))
                 elif op == "GetDevice":
                     status, answer = service.get_device(arn, region)
                 else:
-                    status, answer = service.search_jobs(body)
+                    status, answer = service.search_jobs(body, region)
                 if fault is not None:  # it took effect; the answer is lost
-                    service.calls.append(Call(op, 0, token, region, arn))
+                    service.calls.append(Call(op, 0, token, region, arn, attributes))
                     self.close_connection = True
                     return
-                service.calls.append(Call(op, status, token, region, arn))
+                service.calls.append(Call(op, status, token, region, arn, attributes))
         except ServiceError as exc:
             with service.lock:
-                service.calls.append(Call(op, exc.status, token, region, arn))
+                service.calls.append(Call(op, exc.status, token, region, arn, attributes))
             self._answer(exc.status, {"message": exc.message, **exc.extra}, exc.code)
             return
         except (ValueError, KeyError, TypeError) as exc:
