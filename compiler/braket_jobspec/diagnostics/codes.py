@@ -140,6 +140,11 @@ _TITLES = {
     "E631": "device not ONLINE (--check-devices)",
     "E632": "device retired (--check-devices)",
     "E633": "no such device (--check-devices)",
+    "E645": "no job of that name (results)",
+    "E646": "no results yet (results)",
+    "E647": "output archive or results.json damaged (results)",
+    "E648": "output archive refused as unsafe or too large (results)",
+    "E649": "pickled results without --allow-pickle (results)",
     # Local runs (localrun/)
     "E701": "run target cannot be used",
     "E702": "source changed since the compile",
