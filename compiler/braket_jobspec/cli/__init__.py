@@ -30,6 +30,7 @@ COMMANDS = {
     "deploy": "deploy",
     "status": "jobs",
     "cancel": "jobs",
+    "results": "results",
     "import": "importjob",
     "init": "init",
     "schema": "schema",
