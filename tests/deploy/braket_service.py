@@ -223,19 +223,20 @@ class BraketService(LoopbackServer):
     ) -> Job:
         """A job made earlier (e.g. one whose checkpoints a new job copies), in any state.
 
-        Times follow the state (started once RUNNING, ended once terminal, a billable
-        duration from the two) unless given: fields are Job's (failure, position, billable,
-        created, started, ended).
+        Times follow the state unless given (fields are Job's: failure, position, billable,
+        created, started, ended): started a second after it was created once past the queue,
+        ended a minute after that (so billed 60000 ms) once terminal. A job CANCELLED without
+        a start time was cancelled in the queue.
         """
         with self.lock:
             job = self._new_job(request, region)
             for key, value in fields.items():
                 setattr(job, key, value)
             job.status = status
-            if status != "QUEUED" and job.started is None and status not in ("CANCELLED", "CANCELLING"):
+            if status not in ("QUEUED", "CANCELLED", "CANCELLING") and job.started is None:
                 job.started = job.created + datetime.timedelta(seconds=1)
             if status in TERMINAL:
-                self._end(job, job.ended or _now())
+                self._end(job, job.ended or (job.started or job.created) + datetime.timedelta(minutes=1))
             return job
 
     def delete_job(self, arn: str) -> None:
