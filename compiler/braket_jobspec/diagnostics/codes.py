@@ -140,6 +140,8 @@ _TITLES = {
     "E631": "device not ONLINE (--check-devices)",
     "E632": "device retired (--check-devices)",
     "E633": "no such device (--check-devices)",
+    "E640": "compiled job FAILED (status)",
+    "E641": "jobs still running at --watch-timeout (status)",
     "E645": "no job of that name (results)",
     "E646": "no results yet (results)",
     "E647": "output archive or results.json damaged (results)",
