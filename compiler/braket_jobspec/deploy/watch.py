@@ -24,6 +24,8 @@ class Followed:
     failure: str = ""
     tokens: dict[str, str] = dataclasses.field(default_factory=dict)  # log stream -> next token
     logs_readable: bool = True
+    logs_error: BaseException | None = None  # why its logs could not be read (`jobspec logs` reports it)
+    lines: int = 0  # log lines printed so far
     braket: Any = None  # the clients of the job's region (default: the watcher's)
     logs: Any = None
 
@@ -97,21 +99,24 @@ class Watcher:
             else:
                 self.sleep(interval)
 
-    def tail(self, job: Followed, prefix: bool) -> None:
-        """Print the log lines written since the last call, stream by stream."""
+    def tail(self, job: Followed, prefix: bool) -> int:
+        """Print the log lines written since the last call, stream by stream; how many were printed."""
         from braket_jobspec.deploy.aws import aws_errors, error_code
 
+        before = job.lines
         if not job.logs_readable:
-            return
+            return 0
         try:
             logs = job.logs or self.logs
             for stream in self._streams(logs, job.name):
                 self._drain(logs, job, stream, prefix)
         except aws_errors() as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return  # no log group or stream yet: the job has not started
-            job.logs_readable = False
-            self.err.write(f"jobspec: {job.name}: cannot read its logs ({exc}); following the status only\n")
+            # ResourceNotFoundException: no log group or stream yet, the job has not started
+            if error_code(exc) != "ResourceNotFoundException":
+                job.logs_readable = False
+                job.logs_error = exc
+                self.err.write(f"jobspec: {job.name}: cannot read its logs ({exc}); following the status only\n")
+        return job.lines - before
 
     def _streams(self, logs: Any, name: str) -> list[str]:
         names: list[str] = []
@@ -132,6 +137,7 @@ class Watcher:
             for event in page.get("events", []):
                 line = str(event.get("message", "")).rstrip("\n")
                 self.out.write(f"[{job.name}] {line}\n" if prefix else f"{line}\n")
+                job.lines += 1
             self.out.flush()
             following = page.get("nextForwardToken")
             if not following or following == token:
