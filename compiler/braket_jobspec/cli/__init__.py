@@ -31,6 +31,7 @@ COMMANDS = {
     "status": "jobs",
     "cancel": "jobs",
     "results": "results",
+    "logs": "logs",
     "import": "importjob",
     "init": "init",
     "schema": "schema",

@@ -147,6 +147,10 @@ _TITLES = {
     "E647": "output archive or results.json damaged (results)",
     "E648": "output archive refused as unsafe or too large (results)",
     "E649": "pickled results without --allow-pickle (results)",
+    "E650": "job not deployed (logs)",
+    "E651": "not a job ARN or compiled request (logs)",
+    "E652": "job not found (logs)",
+    "E653": "followed job failed or was cancelled (logs --follow)",
     # Local runs (localrun/)
     "E701": "run target cannot be used",
     "E702": "source changed since the compile",
