@@ -8,7 +8,8 @@ botocore's braket service model (2019-09-01, rest-json):
                                                  ?additionalAttributeNames=QueueInfo)
     CancelJob   PUT  /job/{jobArn}/cancel     -> 200 {"jobArn", "cancellationStatus"}
     SearchJobs  POST /jobs                    -> 200 {"jobs", "nextToken"}, the jobs of the
-                                                 request's region (filters are not applied)
+                                                 request's region, with the model's EQUAL
+                                                 filters on jobName, jobArn and status
     GetDevice   GET  /device/{deviceArn}      -> 200 GetDeviceResponse, from the table `devices`
 
 Devices are only those a test adds (add_device); any other ARN is a
@@ -320,8 +321,12 @@ class BraketService(LoopbackServer):
             raise ServiceError(400, "ValidationException", "1 validation error detected: Value null at 'filters'")
         size = int(body.get("maxResults") or 100)
         start = int(body.get("nextToken") or 0)
+        wanted = _search_filters(body["filters"])
         # As in AWS, a region's endpoint knows the jobs of that region only.
-        ordered = sorted((j for j in self.jobs.values() if j.region == region), key=lambda j: j.created)
+        ordered = sorted(
+            (j for j in self.jobs.values() if j.region == region and all(f(j.summary()) for f in wanted)),
+            key=lambda j: j.created,
+        )
         page = ordered[start : start + size]
         answer: dict[str, Any] = {"jobs": [j.summary() for j in page]}
         if start + size < len(ordered):
@@ -463,3 +468,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 BraketService.handler = _Handler
+
+
+def _search_filters(filters: list[dict[str, Any]]) -> list[Callable[[dict[str, Any]], bool]]:
+    """SearchJobs filters as the model documents them: EQUAL on jobName, jobArn or status."""
+    tests = []
+    for given in filters:
+        name, operator, values = given.get("name"), given.get("operator"), given.get("values") or []
+        if name not in ("jobName", "jobArn", "status") or operator != "EQUAL":
+            raise ServiceError(400, "ValidationException", f"unsupported filter {name} {operator}")
+        tests.append(lambda summary, key=name, allowed=tuple(values): summary.get(key) in allowed)
+    return tests

@@ -12,10 +12,11 @@ SEARCH_PAGES = 10  # SearchJobs pages (of 100) looked through for a job of a giv
 
 
 def find_job(braket: Any, name: str) -> dict[str, Any] | None:
-    """The newest job of that name (SearchJobs filters by ARN or time only, so names are compared here)."""
+    """The newest job of that name (SearchJobs' jobName filter; names are compared here too)."""
     best: dict[str, Any] | None = None
     pages = braket.get_paginator("search_jobs").paginate(
-        filters=[], PaginationConfig={"PageSize": 100, "MaxItems": 100 * SEARCH_PAGES}
+        filters=[{"name": "jobName", "operator": "EQUAL", "values": [name]}],
+        PaginationConfig={"PageSize": 100, "MaxItems": 100 * SEARCH_PAGES},
     )
     for page in pages:
         for job in page.get("jobs", []):
