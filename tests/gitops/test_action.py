@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from gitops.support import REPO_ROOT, Repo, git_env, standard_project
+from .support import REPO_ROOT, Repo, git_env, standard_project
 
 ACTION = REPO_ROOT / "action.yml"
 GITOPS = REPO_ROOT / "docs" / "gitops.md"
@@ -172,62 +172,48 @@ def run_action(workspace: Path, **given: str) -> Outcome:
     return outcome
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    root = tmp_path / "repo"
-    root.mkdir()
-    made = Repo(root)
-    made.git("init", "-q", "-b", "main")
-    return made
-
-
-@pytest.fixture
-def project(repo: Repo) -> Repo:
-    return standard_project(repo)
-
-
-def test_compile_writes_build_and_check_passes(project: Repo) -> None:
-    done = run_action(project.root, command="compile")
+def test_compile_writes_build_and_check_passes(layered: Repo) -> None:
+    done = run_action(layered.root, command="compile")
     assert done.code == 0, done.out + done.err
-    assert {p.name for p in (project.root / "build").iterdir()} == {"job.json", "job.manifest.json"}
+    assert {p.name for p in (layered.root / "build").iterdir()} == {"job.json", "job.manifest.json"}
     assert done.ran == ["Check the inputs", "jobspec compile"]
-    done = run_action(project.root, command="check")
+    done = run_action(layered.root, command="check")
     assert done.code == 0, done.out + done.err
     assert "::error" not in done.out + done.err
 
 
-def test_check_of_a_stale_output_fails_with_annotations(project: Repo) -> None:
-    assert run_action(project.root, command="compile").code == 0
-    project.write("specs/job.yaml", project.read("specs/job.yaml").replace("shots: 1000", "shots: 5"))
-    done = run_action(project.root, command="check")
+def test_check_of_a_stale_output_fails_with_annotations(layered: Repo) -> None:
+    assert run_action(layered.root, command="compile").code == 0
+    layered.write("specs/job.yaml", layered.read("specs/job.yaml").replace("shots: 1000", "shots: 5"))
+    done = run_action(layered.root, command="check")
     assert done.code == 1
     assert re.search(r"^::error file=build/job\.json,line=\d+,.*title=E802::stale", done.err, re.M), done.err
 
 
-def test_args_reach_jobspec_as_words_and_quotes_group_them(project: Repo) -> None:
-    assert run_action(project.root, command="compile", args="--all-envs").code == 0
-    assert (project.root / "build" / "prod" / "job.json").is_file()
-    assert run_action(project.root, command="check", args="--env 'prod'").code == 0
-    done = run_action(project.root, command="validate", args='"specs/job.yaml"\n--env\tprod')
+def test_args_reach_jobspec_as_words_and_quotes_group_them(layered: Repo) -> None:
+    assert run_action(layered.root, command="compile", args="--all-envs").code == 0
+    assert (layered.root / "build" / "prod" / "job.json").is_file()
+    assert run_action(layered.root, command="check", args="--env 'prod'").code == 0
+    done = run_action(layered.root, command="validate", args='"specs/job.yaml"\n--env\tprod')
     assert done.code == 0, done.out + done.err
 
 
-def test_an_unbalanced_quote_in_args_is_an_annotated_error(project: Repo) -> None:
-    done = run_action(project.root, command="check", args="--env 'prod")
+def test_an_unbalanced_quote_in_args_is_an_annotated_error(layered: Repo) -> None:
+    done = run_action(layered.root, command="check", args="--env 'prod")
     assert done.code == 2
     assert "::error title=braket-jobspec::args: No closing quotation" in done.out
 
 
-def test_an_unknown_command_fails_before_anything_is_installed(project: Repo) -> None:
-    done = run_action(project.root, command="publish")
+def test_an_unknown_command_fails_before_anything_is_installed(layered: Repo) -> None:
+    done = run_action(layered.root, command="publish")
     assert done.code == 2
     assert done.ran == ["Check the inputs"]
     assert done.out.startswith("::error title=braket-jobspec::command must be one of check, compile, validate")
     assert "(not 'publish')" in done.out
 
 
-def test_a_command_cannot_issue_workflow_commands(project: Repo) -> None:
-    done = run_action(project.root, command="check\n::warning::injected%")
+def test_a_command_cannot_issue_workflow_commands(layered: Repo) -> None:
+    done = run_action(layered.root, command="check\n::warning::injected%")
     assert done.code == 2
     assert [line for line in done.out.splitlines() if line.startswith("::")] == [done.out.strip()]
     assert "(not 'check%0A::warning::injected%25')" in done.out
@@ -236,21 +222,21 @@ def test_a_command_cannot_issue_workflow_commands(project: Repo) -> None:
 @pytest.mark.parametrize(
     "args", ["$(touch pwned)", "`touch pwned`", "specs; touch pwned", "specs && touch pwned", "'; touch pwned #"]
 )
-def test_args_are_arguments_never_shell(project: Repo, args: str) -> None:
-    keep = project.write("keep/file", "kept")
-    done = run_action(project.root, command="check", args=f"{args} ; rm -rf keep")
-    assert not list(project.root.parent.rglob("pwned")), done.out + done.err
+def test_args_are_arguments_never_shell(layered: Repo, args: str) -> None:
+    keep = layered.write("keep/file", "kept")
+    done = run_action(layered.root, command="check", args=f"{args} ; rm -rf keep")
+    assert not list(layered.root.parent.rglob("pwned")), done.out + done.err
     assert keep.is_file()
     # jobspec got them as paths or options and refused them (or the split refused a lone quote): a usage error.
     assert done.code == 2, done.out + done.err
     assert done.ran[-1] == "jobspec check"
 
 
-def test_a_dollar_in_args_is_a_literal_path(project: Repo) -> None:
-    done = run_action(project.root, command="validate", args="'$(touch pwned)'")
+def test_a_dollar_in_args_is_a_literal_path(layered: Repo) -> None:
+    done = run_action(layered.root, command="validate", args="'$(touch pwned)'")
     assert done.code == 2
     assert "jobspec validate: error: $(touch pwned): no such file or folder" in done.err
-    assert not (project.root / "pwned").exists()
+    assert not (layered.root / "pwned").exists()
 
 
 def test_working_directory_is_where_jobspec_runs(repo: Repo) -> None:
@@ -262,9 +248,9 @@ def test_working_directory_is_where_jobspec_runs(repo: Repo) -> None:
     assert done.code == 0, done.out + done.err
 
 
-def test_deploy_dry_run(project: Repo) -> None:
-    assert run_action(project.root, command="compile").code == 0
-    done = run_action(project.root, command="deploy", args="build/job.json --dry-run")
+def test_deploy_dry_run(layered: Repo) -> None:
+    assert run_action(layered.root, command="compile").code == 0
+    done = run_action(layered.root, command="deploy", args="build/job.json --dry-run")
     assert done.code == 0, done.out + done.err
     assert "call    braket:CreateJob" in done.out and "nothing was called" in done.out
 
@@ -318,23 +304,23 @@ def test_the_documented_workflows_use_the_actions_inputs() -> None:
     assert "check" in used and "deploy" in used
 
 
-def test_the_documented_deploy_passes_the_changed_requests(project: Repo, tmp_path: Path) -> None:
+def test_the_documented_deploy_passes_the_changed_requests(layered: Repo, tmp_path: Path) -> None:
     """The deploy workflow's `changed` step, then the action's deploy with its output (dry run: no AWS here)."""
     [deploy] = [text for text in documented_workflows() if "command: deploy" in text]
     [changed] = [step for step in load(deploy)["jobs"]["deploy"]["steps"] if step.get("id") == "changed"]
-    assert run_action(project.root, command="compile", args="--all-envs").code == 0
-    project.commit("first")
-    project.write("specs/job.yaml", project.read("specs/job.yaml").replace("shots: 1000", "shots: 5"))
-    assert run_action(project.root, command="compile", args="--all-envs").code == 0
-    project.commit("second")
+    assert run_action(layered.root, command="compile", args="--all-envs").code == 0
+    layered.commit("first")
+    layered.write("specs/job.yaml", layered.read("specs/job.yaml").replace("shots: 1000", "shots: 5"))
+    assert run_action(layered.root, command="compile", args="--all-envs").code == 0
+    layered.commit("second")
     output = tmp_path / "github-output"
     output.touch()
     step = {"run": changed["run"], "env": {"GITHUB_OUTPUT": str(output)}}
-    listed = run_step(step, inputs_for({"command": "deploy"}), project.root, str(Path(sys.executable).parent))
+    listed = run_step(step, inputs_for({"command": "deploy"}), layered.root, str(Path(sys.executable).parent))
     assert listed.returncode == 0, listed.stderr
     [line] = output.read_text("utf-8").splitlines()
     name, requests = line.split("=", 1)
     assert name == "requests" and requests.split() == ["build/prod/job.json"]
-    done = run_action(project.root, command="deploy", args=f"{requests} --dry-run")
+    done = run_action(layered.root, command="deploy", args=f"{requests} --dry-run")
     assert done.code == 0, done.out + done.err
     assert "build/prod/job.json: job " in done.out and "nothing was called" in done.out
