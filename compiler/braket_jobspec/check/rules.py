@@ -4,6 +4,8 @@ paths, and values that look like credentials."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from braket_jobspec import pointer as ptr
@@ -237,28 +239,47 @@ def _secret_rules(doc: Document, value: Any, pointer: str, out: list[Diagnostic]
         for key, item in value.items():
             child = ptr.join(pointer, str(key))
             if isinstance(key, str):
-                owner = f"a key of {label(pointer)}" if pointer else "a top-level key"
-                _secret_check(doc, child, key, "", _KEY_WORDS.get(pointer, owner), out, key=True)
+                _secret_check(doc, child, key, "", partial(_key_words, pointer), out, key=True)
             if pointer in _NAMED_VALUES and isinstance(item, str):
                 # Its AWS credentials are reported by its own rule; other secrets here.
-                _secret_check(doc, child, item, None, f"{_NAMED_VALUES[pointer]} {show(key)}", out)
+                _secret_check(doc, child, item, None, partial(_named, pointer, key), out)
             else:
                 _secret_rules(doc, item, child, out)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _secret_rules(doc, item, ptr.join(pointer, str(index)), out)
     elif isinstance(value, str) and pointer:
-        _secret_check(doc, pointer, value, ptr.split(pointer)[-1], label(pointer), out)
+        _secret_check(doc, pointer, value, ptr.split(pointer)[-1], partial(label, pointer), out)
+
+
+# How a value is named in a W402/W403 message, made only when there is one to write (these
+# rules see every key and string of every spec, and the words cost more than the tests).
+def _key_words(pointer: str) -> str:
+    """The key of the mapping at pointer."""
+    if pointer in _KEY_WORDS:
+        return _KEY_WORDS[pointer]
+    return f"a key of {label(pointer)}" if pointer else "a top-level key"
+
+
+def _named(pointer: str, key: Any) -> str:
+    return f"{_NAMED_VALUES[pointer]} {show(key)}"
 
 
 def _secret_check(
-    doc: Document, pointer: str, text: str, name: str | None, what: str, out: list[Diagnostic], *, key: bool = False
+    doc: Document,
+    pointer: str,
+    text: str,
+    name: str | None,
+    what: Callable[[], str],
+    out: list[Diagnostic],
+    *,
+    key: bool = False,
 ) -> None:
     """An AWS credential (W402; not looked for when name is None) and a token or password (W403) in text."""
     if name is not None:
         found = credentials.find(name, text)
         if found is not None:
-            out.append(_credential_warning(doc, pointer, what, found, key=key))
+            out.append(_credential_warning(doc, pointer, what(), found, key=key))
     secret = credentials.find_secret(text)
     if secret is not None:
         from braket_jobspec.check.formats import Flaw
@@ -269,7 +290,7 @@ def _secret_check(
                 doc,
                 pointer,
                 "W403",
-                f"{what} contains {secret.what}",
+                f"{what()} contains {secret.what}",
                 "never put secrets in a spec: it is committed, and hyperparameters and tags are visible to anyone "
                 f"who can describe the job; {advice}, and let the job read the secret from AWS Secrets Manager "
                 "with its role (role_arn)",
