@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import signal
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from braket_jobspec.cli.deploy import add_aws_options, aws_settings
 from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_format_option, emit
@@ -161,8 +163,7 @@ def _target(args: argparse.Namespace) -> Target | Diagnostic:
 
 def _logs(args: argparse.Namespace, target: Target, settings: AwsSettings, diagnostics: list[Diagnostic]) -> bool:
     from braket_jobspec.deploy.aws import Clients
-    from braket_jobspec.deploy.watch import TERMINAL, Backoff, Watcher
-    from braket_jobspec.diagnostics import Diagnostic
+    from braket_jobspec.deploy.watch import Backoff, Watcher
 
     clients = Clients(settings, target.region)
     job = _locate(target, clients, diagnostics)
@@ -172,7 +173,28 @@ def _logs(args: argparse.Namespace, target: Target, settings: AwsSettings, diagn
     say = sys.stderr if args.format in ("text", "github") else io.StringIO()
     # A fixed period: a tail is for reading lines as they come, so it does not back off. Its
     # messages are quiet until it follows: a log that cannot be read is a diagnostic here.
-    watcher = Watcher(clients.braket, clients.logs, sys.stdout, io.StringIO(), Backoff(args.interval, args.interval))
+    pause = _Pause()
+    watcher = Watcher(
+        clients.braket, clients.logs, sys.stdout, io.StringIO(), Backoff(args.interval, args.interval), sleep=pause
+    )
+    try:
+        return _follow(args, target, job, watcher, say, diagnostics)
+    finally:
+        pause.close()
+
+
+def _follow(
+    args: argparse.Namespace,
+    target: Target,
+    job: Followed,
+    watcher: Watcher,
+    say: TextIO,
+    diagnostics: list[Diagnostic],
+) -> bool:
+    """Print the job's lines (and, with --follow, those to come); whether it ended well."""
+    from braket_jobspec.deploy.watch import TERMINAL
+    from braket_jobspec.diagnostics import Diagnostic
+
     if args.follow:
         say.write(f"jobspec: {job.name}: {job.status}\n")  # later changes: the watcher's lines
     _drain(watcher, job)
@@ -194,6 +216,32 @@ def _logs(args: argparse.Namespace, target: Target, settings: AwsSettings, diagn
         Diagnostic(target.display, 0, 0, "E653", f"{which} ended {job.status}{reason}", hint="its log lines are above")
     )
     return False
+
+
+class _Pause:
+    """The watcher's sleep between polls, which ends the follow once Ctrl-C was pressed.
+
+    Ctrl-C raises KeyboardInterrupt wherever the interpreter is; raised inside a finalizer
+    (a socket or response closed by the collector) it is printed and dropped, and the tail
+    would go on for ever. The handler also records it, and every pause looks.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.previous = signal.signal(signal.SIGINT, self._press)
+
+    def close(self) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _press(self, signum: int, frame: object) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def __call__(self, seconds: float) -> None:
+        if not self.pressed:
+            time.sleep(seconds)
+        if self.pressed:
+            raise KeyboardInterrupt
 
 
 def _drain(watcher: Watcher, job: Followed) -> None:
