@@ -8,13 +8,12 @@ looked up with SearchJobs in its region. The lines are read and printed by the W
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from braket_jobspec.cli.deploy import add_aws_options, aws_settings
 from braket_jobspec.cli.options import EXIT_FAILED, EXIT_OK, UsageError, add_format_option, emit
@@ -80,8 +79,7 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-@dataclasses.dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):  # not a dataclass: `jobspec --help` imports this module (dataclasses costs 10 ms)
     """The job asked for: by ARN, or by the jobName of a compiled request."""
 
     display: str  # what diagnostics name: the ARN or the request's path
