@@ -10,10 +10,9 @@ errors: the service or the job container would refuse them, after the uploads.
 from __future__ import annotations
 
 import functools
-import json
-import os
 from typing import Any, NamedTuple
 
+from braket_jobspec import sdk
 from braket_jobspec.diagnostics import Severity
 
 _ARN_PREFIX = "arn:aws:braket:"
@@ -43,13 +42,8 @@ class Finding(NamedTuple):
     severity: Severity = "error"
 
 
-@functools.cache
 def _table() -> dict[str, Any]:
-    # Read through the package's loader, as images.py reads its table (works from a wheel).
-    loader: Any = __spec__.loader
-    data = loader.get_data(os.path.join(os.path.dirname(__file__), "data", "devices.json"))
-    table: dict[str, Any] = json.loads(data.decode("utf-8"))
-    return table
+    return sdk.table("devices.json")
 
 
 @functools.cache

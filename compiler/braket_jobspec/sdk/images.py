@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import os
 import re
 from typing import Any
+
+from braket_jobspec import sdk
 
 # The name part of a default job name, read from a user's image URI as the SDK does:
 # greedy `/amazon-braket-(.*)-jobs:` first, then `/amazon-braket-([^:/]*)` (compiled
@@ -15,14 +14,8 @@ _JOBS_IMAGE = r"/amazon-braket-(.*)-jobs:"
 _BRAKET_IMAGE = r"/amazon-braket-([^:/]*)"
 
 
-@functools.cache
 def _table() -> dict[str, Any]:
-    # The package's loader reads the file from a folder or a zip, as importlib.resources
-    # would, without importing importlib.resources and zipfile at start-up.
-    loader: Any = __spec__.loader
-    data = loader.get_data(os.path.join(os.path.dirname(__file__), "data", "images.json"))
-    table: dict[str, Any] = json.loads(data.decode("utf-8"))
-    return table
+    return sdk.table("images.json")
 
 
 def frameworks() -> list[str]:

@@ -5,13 +5,11 @@ with `ml.t3.2xlarge`, a small CPU instance: one letter away, and no use to a GPU
 
 from __future__ import annotations
 
-import functools
-import json
-import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from braket_jobspec import sdk
 from braket_jobspec.diagnostics.words import closest, did_you_mean, one_of
 
 # `ml.` may be missing and the size missing or misspelt: the family alone tells the kind, and
@@ -36,14 +34,8 @@ class _Offer(NamedTuple):
     capacity: float
 
 
-@functools.cache
 def _table() -> dict[str, Any]:
-    # The package's loader reads the file from a folder or a zip, as importlib.resources
-    # would, without importing importlib.resources and zipfile.
-    loader: Any = __spec__.loader
-    data = loader.get_data(os.path.join(os.path.dirname(__file__), "data", "instances.json"))
-    table: dict[str, Any] = json.loads(data.decode("utf-8"))
-    return table
+    return sdk.table("instances.json")
 
 
 def retired() -> dict[str, list[str]]:
